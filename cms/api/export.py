@@ -1,0 +1,94 @@
+"""`sitePages`: every live, public page of the site in one query whose SQL cost does not grow with the
+number of pages. The builder's full pull goes through here; grapple's own `pages`/`page` fields stay for
+other readers.
+
+Each page type is read once with its foreign keys joined and its related rows prefetched, and the choosers
+inside every StreamField are resolved in bulk (api/prefetch.py). The prefetch cache stays active while
+graphene resolves the result, so lazily-read streams find their images there.
+"""
+
+from __future__ import annotations
+
+import graphene
+from django.db.models import Prefetch
+from grapple.types.interfaces import get_page_interface
+from wagtail.images import get_image_model
+from wagtail.models import Locale, Page, Site
+
+from core.models import HomePage, StandardPage
+from projects.models import Partner, ProjectIndexPage, ProjectPage, ProjectTheme
+from stories.models import StoryIndexPage, StoryPage
+
+from .prefetch import activate, collect_references, load_references
+
+
+def _image_prefetch(path: str) -> Prefetch:
+    return Prefetch(f"{path}__renditions")
+
+
+def _querysets(base):
+    """Per page type: the joins and prefetches that make every field the builder reads free."""
+    Image = get_image_model()
+    images = Image.objects.prefetch_related("renditions")
+    return {
+        HomePage: base.type(HomePage).specific().select_related("hero_image").prefetch_related(
+            _image_prefetch("hero_image")),
+        StandardPage: base.type(StandardPage).specific(),
+        ProjectIndexPage: base.type(ProjectIndexPage).specific(),
+        StoryIndexPage: base.type(StoryIndexPage).specific(),
+        ProjectPage: ProjectPage.objects.filter(pk__in=base.type(ProjectPage).values("pk"))
+        .select_related("hero_image", "theme").prefetch_related(
+            _image_prefetch("hero_image"), "key_figures", "budget_lines", "updates",
+            Prefetch("gallery_images__image", queryset=images),
+            Prefetch("partners", queryset=Partner.objects.select_related("logo")),
+        ),
+        StoryPage: StoryPage.objects.filter(pk__in=base.type(StoryPage).values("pk"))
+        .select_related("hero_image").prefetch_related(
+            _image_prefetch("hero_image"), "tags",
+            Prefetch("related_projects", queryset=ProjectPage.objects.live().public()
+                     .select_related("hero_image", "theme").prefetch_related(_image_prefetch("hero_image"))),
+        ),
+    }
+
+
+def load_site_pages(locale_code: str | None = None) -> list[Page]:
+    site = Site.objects.select_related("root_page").get(is_default_site=True)
+    root = site.root_page
+    base = Page.objects.live().public().descendant_of(root, inclusive=True)
+    if locale_code:
+        base = base.filter(locale=Locale.objects.get(language_code=locale_code))
+    pages = []
+    for qs in _querysets(base).values():
+        pages.extend(qs)
+    pages.sort(key=lambda p: p.path)
+    return pages
+
+
+def stream_values(pages):
+    for page in pages:
+        body = getattr(page, "body", None)
+        if body is not None:
+            yield body
+        if isinstance(page, ProjectPage):
+            for update in page.updates.all():
+                yield update.photos
+
+
+class SiteExportQuery:
+    site_pages = graphene.List(
+        graphene.NonNull(lambda: get_page_interface()), required=True,
+        locale=graphene.String(description="Language code (fr, en); default: every locale."),
+        description="Every live, public page of the default site, in tree order, loaded in bulk "
+                    "(constant number of SQL queries). Use inline fragments per page type.")
+    project_themes = graphene.List(graphene.NonNull(graphene.String), required=True,
+                                   description="Slugs of the project themes, in name order.")
+
+    def resolve_site_pages(self, info, locale=None, **kwargs):
+        pages = load_site_pages(locale)
+        # The cache must outlive this resolver: graphene reads streams afterwards, while building the
+        # response. The view's request_scope drops it when the request ends.
+        activate(load_references(collect_references(stream_values(pages))))
+        return pages
+
+    def resolve_project_themes(self, info, **kwargs):
+        return list(ProjectTheme.objects.values_list("slug", flat=True))

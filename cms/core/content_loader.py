@@ -1,0 +1,325 @@
+"""Loads the YAML demo content (content/README.md) into Wagtail, idempotently.
+
+Each item (image, document, theme, partner, page) is keyed by its slug or file name, and the digest of its
+source is kept in `ContentFingerprint`: an unchanged item is skipped, a changed one is updated in place and
+published as a new revision. So a second run changes nothing, and editing a YAML file updates one page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from decimal import Decimal
+from pathlib import Path
+
+import yaml
+from django.core.files.images import ImageFile
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import transaction
+from wagtail.documents import get_document_model
+from wagtail.images import get_image_model
+from wagtail.models import Locale, Page, Site
+
+from core.models import ContentFingerprint, HomePage, StandardPage
+from projects.models import (BudgetLine, Partner, ProjectGalleryImage, ProjectIndexPage, ProjectKeyFigure,
+                             ProjectPage, ProjectTheme, ProjectUpdate)
+from stories.models import StoryIndexPage, StoryPage
+
+
+class ContentError(Exception):
+    """Raised with the file and the item at fault, so a content author can fix it."""
+
+
+def _coordinate(value):
+    return None if value is None else Decimal(str(value)).quantize(Decimal("0.000001"))
+
+
+def _digest(*parts) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(json.dumps(part, sort_keys=True, default=str).encode())
+    return h.hexdigest()
+
+
+def _unchanged(key: str, digest: str) -> bool:
+    return ContentFingerprint.objects.filter(key=key, digest=digest).exists()
+
+
+def _remember(key: str, digest: str) -> None:
+    ContentFingerprint.objects.update_or_create(key=key, defaults={"digest": digest})
+
+
+class ContentLoader:
+    def __init__(self, root: Path, log=print):
+        self.root = Path(root)
+        self.log = log
+        self.images: dict[str, object] = {}
+        self.documents: dict[str, object] = {}
+        self.projects: dict[str, ProjectPage] = {}
+        self.changed = 0
+
+    # ---- files -------------------------------------------------------------------------------------
+    def _yaml(self, path: Path):
+        try:
+            return yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise ContentError(f"{path}: {exc}") from exc
+
+    def load_images(self):
+        Image = get_image_model()
+        meta = self._yaml(self.root / "images.yaml") or {}
+        for name, info in sorted(meta.items()):
+            path = self.root / "images" / name
+            if not path.exists():
+                raise ContentError(f"images.yaml: {name} has no file in images/")
+            data = path.read_bytes()
+            file_hash = hashlib.sha1(data).hexdigest()
+            key = f"image:{name}"
+            digest = _digest(info, file_hash)
+            image = Image.objects.filter(title=info["title"], file_hash=file_hash).first()
+            if image is None or not _unchanged(key, digest):
+                if image is None:
+                    with path.open("rb") as fh:
+                        image = Image(title=info["title"], file=ImageFile(fh, name=name))
+                        image.description = info["alt"]
+                        image.credit = info.get("credit", "")
+                        image.full_clean(exclude=["file_hash", "collection"])
+                        image.save()
+                else:
+                    image.description, image.credit = info["alt"], info.get("credit", "")
+                    image.save()
+                image._set_file_hash()
+                image.save(update_fields=["file_hash"])
+                _remember(key, digest)
+                self.changed += 1
+            self.images[name] = image
+
+    def load_document(self, name: str, title: str):
+        if name in self.documents:
+            return self.documents[name]
+        Document = get_document_model()
+        path = self.root / "documents" / name
+        if not path.exists():
+            raise ContentError(f"document {name} not found in documents/")
+        doc = Document.objects.filter(title=title).first()
+        if doc is None:
+            with path.open("rb") as fh:
+                doc = Document(title=title, file=File(fh, name=name))
+                doc.save()
+            self.changed += 1
+        self.documents[name] = doc
+        return doc
+
+    def image(self, name, where):
+        if not name:
+            return None
+        try:
+            return self.images[name]
+        except KeyError:
+            raise ContentError(f"{where}: unknown image {name!r} (not in images.yaml)") from None
+
+    # ---- streams -----------------------------------------------------------------------------------
+    def stream(self, blocks, where) -> list[dict]:
+        """YAML blocks -> StreamField raw data (what Wagtail stores as JSON)."""
+        raw = []
+        for i, block in enumerate(blocks or []):
+            kind, value = block.get("type"), block.get("value")
+            at = f"{where}, block {i + 1} ({kind})"
+            if kind == "rich_text":
+                raw.append({"type": kind, "value": str(value)})
+            elif kind == "heading":
+                raw.append({"type": kind, "value": {"text": value["text"], "level": str(value.get("level", 2))}})
+            elif kind == "image":
+                raw.append({"type": kind, "value": {"image": self.image(value["image"], at).pk,
+                                                    "caption": value.get("caption", ""),
+                                                    "credit": value.get("credit", "")}})
+            elif kind == "gallery":
+                raw.append({"type": kind, "value": [
+                    {"type": "item", "id": str(uuid.uuid4()), "value": {"image": self.image(item["image"], at).pk,
+                                               "caption": item.get("caption", "")}} for item in value]})
+            elif kind == "quote":
+                raw.append({"type": kind, "value": {"text": value["text"], "attribution": value["attribution"],
+                                                    "role": value.get("role", "")}})
+            elif kind == "video":
+                poster = self.image(value.get("poster"), at)
+                raw.append({"type": kind, "value": {"url": value["url"], "title": value["title"],
+                                                    "poster": poster.pk if poster else None,
+                                                    "transcript": value.get("transcript", "")}})
+            elif kind == "key_figure":
+                raw.append({"type": kind, "value": {"value": str(value["value"]), "unit": value.get("unit", ""),
+                                                    "text": value.get("label") or value.get("text", "")}})
+            elif kind == "cta":
+                project = self.projects.get(value.get("project")) if value.get("project") else None
+                if value.get("project") and project is None:
+                    raise ContentError(f"{at}: unknown project {value['project']!r}")
+                raw.append({"type": kind, "value": {"text": value["text"],
+                                                    "button_label": value.get("button_label", "Je donne"),
+                                                    "project": project.pk if project else None}})
+            elif kind == "document":
+                doc = self.load_document(value["file"], value.get("title") or value["file"])
+                raw.append({"type": kind, "value": {"document": doc.pk, "title": value.get("title", "")}})
+            else:
+                raise ContentError(f"{at}: unknown block type {kind!r}")
+        return raw
+
+    # ---- pages -------------------------------------------------------------------------------------
+    def upsert_page(self, parent: Page, model, slug: str, source, fill) -> Page:
+        """Create or update the page `slug` under `parent`; `fill(page)` sets its fields."""
+        key = f"page:{model._meta.label}:{slug}"
+        digest = _digest(source)
+        page = model.objects.child_of(parent).filter(slug=slug).first()
+        if page is not None and _unchanged(key, digest):
+            return page
+        creating = page is None
+        if creating:
+            page = model(slug=slug, locale=parent.locale)
+        fill(page)
+        try:
+            page.full_clean(exclude=["path", "depth", "numchild", "url_path"] if creating else None)
+        except ValidationError as exc:
+            raise ContentError(f"{model._meta.verbose_name} {slug!r}: {exc.message_dict}") from exc
+        if creating:
+            parent.add_child(instance=page)
+        revision = page.save_revision(log_action=True)
+        revision.publish()
+        page.refresh_from_db()
+        _remember(key, digest)
+        self.changed += 1
+        return page
+
+    def load_site(self):
+        site_data = self._yaml(self.root / "site.yaml")
+        locale = Locale.get_default()
+        root = Page.get_first_root_node()
+
+        for t in site_data.get("themes", []):
+            self._upsert_simple(ProjectTheme, t["slug"], t, name=t["name"], color=t.get("color", "#1F6F8B"),
+                                description=t.get("description", ""))
+        for p in site_data.get("partners", []):
+            self._upsert_simple(Partner, p["slug"], p, name=p["name"], url=p.get("url", ""),
+                                logo=self.image(p.get("logo"), f"partner {p['slug']}"))
+
+        home_data = site_data["home"]
+
+        def fill_home(page):
+            page.title = home_data["title"]
+            page.intro = home_data.get("intro", "")
+            page.hero_image = self.image(home_data.get("hero"), "site.yaml home")
+            page.body = self.stream(home_data.get("body"), "site.yaml home")
+            page.seo_title = site_data.get("name", "")
+
+        home = self.upsert_page(root, HomePage, "accueil", home_data, fill_home)
+        site = Site.objects.filter(is_default_site=True).first()
+        if site is None:
+            Site.objects.create(hostname="localhost", root_page=home, is_default_site=True,
+                                site_name=site_data.get("name", ""))
+        elif site.root_page_id != home.pk or site.site_name != site_data.get("name", ""):
+            site.root_page, site.site_name = home, site_data.get("name", "")
+            site.save()
+        # Wagtail's "Welcome to your new Wagtail site!" placeholder has no place here.
+        for stray in Page.objects.child_of(root).exclude(pk=home.pk).filter(depth=2, slug="home"):
+            stray.delete()
+
+        def index_filler(data):
+            def fill(page):
+                page.title, page.intro = data["title"], data.get("intro", "")
+            return fill
+
+        project_index = self.upsert_page(home, ProjectIndexPage, "projets", site_data["project_index"],
+                                         index_filler(site_data["project_index"]))
+        story_index = self.upsert_page(home, StoryIndexPage, "histoires", site_data["story_index"],
+                                       index_filler(site_data["story_index"]))
+        return site_data, locale, home, project_index, story_index
+
+    def _upsert_simple(self, model, slug, source, **fields):
+        key = f"{model._meta.label}:{slug}"
+        digest = _digest(source)
+        obj = model.objects.filter(slug=slug).first()
+        if obj is not None and _unchanged(key, digest):
+            return obj
+        obj = obj or model(slug=slug)
+        for name, value in fields.items():
+            setattr(obj, name, value)
+        obj.full_clean()
+        obj.save()
+        _remember(key, digest)
+        self.changed += 1
+        return obj
+
+    def load_projects(self, index):
+        for path in sorted((self.root / "projects").glob("*.yaml")):
+            data = self._yaml(path)
+            where = f"projects/{path.name}"
+            theme = ProjectTheme.objects.filter(slug=data.get("theme")).first()
+            if theme is None:
+                raise ContentError(f"{where}: unknown theme {data.get('theme')!r}")
+            partners = list(Partner.objects.filter(slug__in=data.get("partners") or []))
+
+            def fill(page, data=data, where=where, theme=theme, partners=partners):
+                page.title, page.summary = data["title"], data["summary"]
+                page.hero_image = self.image(data.get("hero"), where)
+                page.theme, page.country, page.region = theme, data["country"], data.get("region", "")
+                page.latitude, page.longitude = _coordinate(data.get("latitude")), _coordinate(data.get("longitude"))
+                page.status = data.get("status", "active")
+                page.start_date, page.end_date = data.get("start_date"), data.get("end_date")
+                page.goal_amount, page.currency = int(data["goal"]), data.get("currency", "EUR")
+                page.beneficiaries, page.featured = int(data.get("beneficiaries", 0)), bool(data.get("featured"))
+                page.body = self.stream(data.get("body"), where)
+                page.partners = partners
+                page.key_figures = [ProjectKeyFigure(value=f["value"], unit=f.get("unit", ""), label=f["label"])
+                                    for f in data.get("key_figures") or []]
+                page.budget_lines = [BudgetLine(label=b["label"], amount=int(b["amount"]))
+                                     for b in data.get("budget") or []]
+                page.gallery_images = [ProjectGalleryImage(image=self.image(g["image"], where),
+                                                           caption=g.get("caption", ""))
+                                       for g in data.get("gallery") or []]
+                page.updates = [ProjectUpdate(date=u["date"], title=u["title"], text=u["text"],
+                                              photos=[{"type": "image", "value": {
+                                                  "image": self.image(img, where).pk, "caption": "", "credit": ""}}
+                                                  for img in u.get("images") or []])
+                                for u in data.get("updates") or []]
+
+            self.projects[data["slug"]] = self.upsert_page(index, ProjectPage, data["slug"], data, fill)
+
+    def load_standard_pages(self, home, pages):
+        for data in pages:
+            where = f"site.yaml page {data['slug']}"
+
+            def fill(page, data=data, where=where):
+                page.title, page.intro = data["title"], data.get("intro", "")
+                page.body = self.stream(data.get("body"), where)
+
+            self.upsert_page(home, StandardPage, data["slug"], data, fill)
+
+    def load_stories(self, index):
+        for path in sorted((self.root / "stories").glob("*.yaml")):
+            data = self._yaml(path)
+            where = f"stories/{path.name}"
+            related = []
+            for slug in data.get("related_projects") or []:
+                if slug not in self.projects:
+                    raise ContentError(f"{where}: unknown related project {slug!r}")
+                related.append(self.projects[slug])
+
+            def fill(page, data=data, where=where, related=related):
+                page.title, page.date, page.author = data["title"], data["date"], data["author"]
+                page.hero_image = self.image(data.get("hero"), where)
+                page.intro = data["intro"]
+                page.body = self.stream(data.get("body"), where)
+                page.related_projects = related
+                page.tags.set(data.get("tags") or [], clear=True)
+
+            self.upsert_page(index, StoryPage, data["slug"], data, fill)
+
+    @transaction.atomic
+    def run(self) -> int:
+        if not (self.root / "site.yaml").exists():
+            raise ContentError(f"{self.root}: no site.yaml here (is this the content/ folder?)")
+        self.load_images()
+        site_data, _locale, home, project_index, story_index = self.load_site()
+        self.load_projects(project_index)
+        self.load_standard_pages(home, site_data.get("pages") or [])
+        self.load_stories(story_index)
+        return self.changed

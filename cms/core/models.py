@@ -1,0 +1,58 @@
+"""The home page and plain pages (about us, transparency, legal): the frame around projects and stories."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from grapple.models import GraphQLImage, GraphQLStreamfield, GraphQLString
+from wagtail.admin.panels import FieldPanel
+from wagtail.fields import StreamField
+from wagtail.models import Page
+from wagtail.search import index
+
+from .blocks import BodyBlock
+
+
+class HomePage(Page):
+    intro = models.TextField(_("accroche"), max_length=400,
+                             help_text=_("Deux phrases au plus, affichées sur l'image d'accueil."))
+    hero_image = models.ForeignKey("multimedia.CustomImage", verbose_name=_("image d'accueil"),
+                                   null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    body = StreamField(BodyBlock(), blank=True, verbose_name=_("contenu"))
+
+    content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("hero_image"), FieldPanel("body")]
+    search_fields = Page.search_fields + [index.SearchField("intro")]
+    graphql_fields = [
+        GraphQLString("intro", required=True), GraphQLImage("hero_image"), GraphQLStreamfield("body"),
+    ]
+
+    max_count_per_parent = 1
+    parent_page_types = ["wagtailcore.Page"]
+
+    class Meta:
+        verbose_name = _("page d'accueil")
+
+
+class StandardPage(Page):
+    intro = models.TextField(_("introduction"), max_length=600, blank=True)
+    body = StreamField(BodyBlock(), verbose_name=_("contenu"))
+
+    content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("body")]
+    search_fields = Page.search_fields + [index.SearchField("intro"), index.SearchField("body")]
+    graphql_fields = [GraphQLString("intro"), GraphQLStreamfield("body")]
+
+    parent_page_types = ["core.HomePage", "core.StandardPage"]
+    subpage_types = ["core.StandardPage"]
+
+    class Meta:
+        verbose_name = _("page simple")
+        verbose_name_plural = _("pages simples")
+
+
+class ContentFingerprint(models.Model):
+    """The digest of each item `load_content` loaded, so a second run changes nothing (core/content_loader.py)."""
+
+    key = models.CharField(max_length=255, unique=True)
+    digest = models.CharField(max_length=64)
+    loaded_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return self.key

@@ -1,0 +1,64 @@
+"""The GraphQL queries the builder sends: the whole contract between the CMS and the static site.
+
+One request pulls every live page (`sitePages`, loaded in bulk by the CMS in a constant number of SQL
+queries); fragments select what each page type needs. Tests run these exact strings against the CMS.
+"""
+
+IMAGE = """
+fragment Img on CustomImage {
+  id alt credit width height
+  siteRenditions { url width height format }
+}
+"""
+
+BLOCKS = """
+fragment Blocks on StreamFieldInterface {
+  blockType field id
+  ... on RichTextBlock { value }
+  ... on HeadingBlock { text level }
+  ... on ImageBlock { caption credit image { ...Img } }
+  ... on ListBlock { items { ... on GalleryItemBlock { caption image { ...Img } } } }
+  ... on QuoteBlock { text attribution role }
+  ... on VideoBlock { url title provider transcript poster { ...Img } }
+  ... on KeyFigureBlock { value unit text }
+  ... on CallToGiveBlock { text buttonLabel project { id } }
+  ... on DocumentBlock { title document { title url fileSize file } }
+}
+"""
+
+PAGE_COMMON = """
+fragment Common on PageInterface {
+  id title slug urlPath contentType seoTitle searchDescription lastPublishedAt firstPublishedAt
+}
+"""
+
+SITE_PULL = IMAGE + BLOCKS + PAGE_COMMON + """
+query SitePull($locale: String) {
+  sitePages(locale: $locale) {
+    ...Common
+    ... on HomePage { intro heroImage { ...Img } body { ...Blocks } }
+    ... on StandardPage { intro body { ...Blocks } }
+    ... on ProjectIndexPage { intro }
+    ... on StoryIndexPage { intro }
+    ... on ProjectPage {
+      summary heroImage { ...Img }
+      theme { ... on ProjectTheme { name slug color } }
+      country countryName region latitude longitude status statusLabel startDate endDate
+      goalAmount currency beneficiaries featured
+      keyFigures { value unit label }
+      budgetLines { label amount }
+      body { ...Blocks }
+      galleryImages { caption image { ...Img } }
+      partners { ... on Partner { name slug url } }
+      updates { date title text photos { ...Blocks } }
+    }
+    ... on StoryPage {
+      date author intro heroImage { ...Img }
+      body { ...Blocks }
+      relatedProjects { id }
+      tags { name }
+    }
+  }
+  siteSettings: sites { siteName hostname }
+}
+"""
