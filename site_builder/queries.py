@@ -22,7 +22,7 @@ fragment Blocks on StreamFieldInterface {
   ... on VideoBlock { url title provider transcript poster { ...Img } }
   ... on KeyFigureBlock { value unit text }
   ... on CallToGiveBlock { text buttonLabel project { id } }
-  ... on DocumentBlock { title document { title url fileSize file } }
+  ... on DocumentBlock { title fileUrl document { title fileSize file } }
 }
 """
 

@@ -174,7 +174,13 @@ class DocumentBlock(blocks.StructBlock):
     document = SiteDocumentChooserBlock(label=_("document"))
     title = blocks.CharBlock(label=_("titre affiché"), required=False, max_length=160)
 
-    graphql_fields = [GraphQLDocument("document", required=True), GraphQLString("title")]
+    graphql_fields = [GraphQLDocument("document", required=True), GraphQLString("title"),
+                      GraphQLString("file_url", required=True)]
+
+    def file_url(self, info, values, **kwargs):
+        """The file itself from storage (local media or S3), not Wagtail's serve view on the CMS host."""
+        document = values.get("document")
+        return document.file.url if document else ""
 
     class Meta:
         icon = "doc-full"

@@ -1,0 +1,191 @@
+"""One build: pull the API, turn pages into routes, render with Pelican, add media, feed, sitemap and
+robots.txt, then swap the new site in. The output folder is replaced only once everything is written, so
+a failed build leaves the previous site as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shutil
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import requests
+
+from . import client, feeds, queries
+from .filters import FILTERS
+from .normalize import MediaMap
+from .site import SiteData, build_site
+
+REPO_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_THEME = REPO_DIR / "themes" / "vision"
+DEFAULT_CACHE = REPO_DIR / ".build-cache"
+log = logging.getLogger("site_builder")
+
+
+class BuildError(RuntimeError):
+    pass
+
+
+@dataclass
+class BuildResult:
+    out: Path
+    pages: int = 0
+    files_written: int = 0
+    media_files: int = 0
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def pelican_settings(site_data: SiteData, output: Path, theme: Path, scratch: Path, result: dict,
+                     workers: int | None) -> dict:
+    from pelican.settings import read_settings
+
+    empty_content = scratch / "content"
+    empty_content.mkdir(exist_ok=True)
+    off = ""  # Pelican's own listing pages are switched off: the CMS owns the structure
+    return read_settings(override={
+        "PATH": str(empty_content), "OUTPUT_PATH": str(output), "THEME": str(theme),
+        "SITEURL": site_data.site["base_url"], "SITENAME": site_data.site["name"],
+        "DEFAULT_LANG": "fr", "TIMEZONE": "Europe/Paris",
+        "PLUGINS": ["site_builder.pelican_plugin"],
+        "JINJA_ENVIRONMENT": {"autoescape": True, "trim_blocks": True, "lstrip_blocks": True},
+        "JINJA_FILTERS": FILTERS,
+        "DIRECT_TEMPLATES": [], "PAGINATED_TEMPLATES": {},
+        "ARTICLE_SAVE_AS": off, "ARTICLE_LANG_SAVE_AS": off, "DRAFT_SAVE_AS": off, "DRAFT_LANG_SAVE_AS": off,
+        "PAGE_SAVE_AS": off, "PAGE_LANG_SAVE_AS": off, "DRAFT_PAGE_SAVE_AS": off,
+        "DRAFT_PAGE_LANG_SAVE_AS": off,
+        "TAG_SAVE_AS": off, "TAGS_SAVE_AS": off, "CATEGORY_SAVE_AS": off, "CATEGORIES_SAVE_AS": off,
+        "AUTHOR_SAVE_AS": off, "AUTHORS_SAVE_AS": off, "ARCHIVES_SAVE_AS": off, "INDEX_SAVE_AS": off,
+        "FEED_ALL_ATOM": None, "CATEGORY_FEED_ATOM": None, "TRANSLATION_FEED_ATOM": None,
+        "AUTHOR_FEED_ATOM": None, "AUTHOR_FEED_RSS": None,
+        "THEME_STATIC_PATHS": [], "STATIC_PATHS": [],
+        "CACHE_CONTENT": False, "LOAD_CONTENT_CACHE": False, "CACHE_PATH": str(scratch / "cache"),
+        "DELETE_OUTPUT_DIRECTORY": False,
+        "VDA_SITE": site_data, "VDA_RESULT": result, "VDA_WORKERS": workers,
+    })
+
+
+@contextlib.contextmanager
+def pelican_console_quiet():
+    """Pelican prints a summary about articles it did not process; our CLI prints its own (and JSON)."""
+    from pelican.log import console
+
+    quiet = console.quiet
+    console.quiet = True
+    try:
+        yield
+    finally:
+        console.quiet = quiet
+
+
+def render(site_data: SiteData, output: Path, theme: Path = DEFAULT_THEME, workers: int | None = None) -> dict:
+    """Render every route into `output` with Pelican. Returns {written: [...], errors: [...]}."""
+    from pelican import Pelican
+
+    result: dict = {}
+    with tempfile.TemporaryDirectory(prefix="vda-pelican-") as scratch:
+        settings = pelican_settings(site_data, output, theme, Path(scratch), result, workers)
+        logging.getLogger("pelican").setLevel(logging.WARNING)
+        with pelican_console_quiet():
+            Pelican(settings).run()
+    return result
+
+
+def fetch_media(wanted: dict[str, str], output: Path, cache_dir: Path) -> int:
+    """Copy each asset into the output, downloading only what the cache lacks (renditions never change
+    under the same name, so the cache is safe to keep between builds)."""
+    session = requests.Session()
+
+    def one(item):
+        source, path = item
+        cached = cache_dir / urlsplit(source).netloc.replace(":", "_") / path.lstrip("/")
+        if not cached.exists():
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                response = session.get(source, timeout=60)
+            except requests.RequestException as exc:
+                return f"{source}: {exc.__class__.__name__}"
+            if response.status_code != 200:
+                return f"{source}: HTTP {response.status_code}"
+            tmp = cached.with_suffix(cached.suffix + ".part")
+            tmp.write_bytes(response.content)
+            os.replace(tmp, cached)
+        target = output / path.lstrip("/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(cached, target)
+        except OSError:
+            shutil.copyfile(cached, target)
+        return None
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        problems = [p for p in pool.map(one, wanted.items()) if p]
+    if problems:
+        raise BuildError("media could not be fetched: " + "; ".join(problems[:5]))
+    return len(wanted)
+
+
+def swap_in(new: Path, out: Path) -> None:
+    """Replace `out` by `new` with two renames: readers see the old site or the new one, never a mix."""
+    out = out.resolve()
+    if out.exists():
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        os.rename(out, old)
+        os.rename(new, out)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.rename(new, out)
+
+
+def build(api_url: str, out: Path, *, base_url: str = "http://127.0.0.1:8080", media_url: str | None = None,
+          theme: Path = DEFAULT_THEME, cache_dir: Path = DEFAULT_CACHE, workers: int | None = None,
+          strict: bool = False, totals_url: str | None = None) -> BuildResult:
+    out = Path(out)
+    result = BuildResult(out=out)
+    t0 = time.perf_counter()
+    data = client.fetch(api_url, queries.SITE_PULL)
+    result.timings["api_seconds"] = time.perf_counter() - t0
+
+    t1 = time.perf_counter()
+    origin = "{0.scheme}://{0.netloc}".format(urlsplit(api_url))
+    media = MediaMap(api_origin=origin, media_url=media_url)
+    sites = data.get("siteSettings") or []
+    site_name = (sites[0].get("siteName") if sites else None) or "Vision d'Amour"
+    site_data = build_site(data["sitePages"], base_url=base_url, media=media, site_name=site_name,
+                           totals_url=totals_url)
+    result.warnings = site_data.warnings
+    result.timings["model_seconds"] = time.perf_counter() - t1
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    try:
+        t2 = time.perf_counter()
+        rendered = render(site_data, staging, theme, workers)
+        result.errors = rendered.get("errors", [])
+        written = rendered.get("written", [])
+        written += feeds.write_all(site_data, staging)
+        result.timings["render_seconds"] = time.perf_counter() - t2
+        t3 = time.perf_counter()
+        if media_url is None:
+            result.media_files = fetch_media(media.wanted, staging, cache_dir / "media")
+        result.timings["media_seconds"] = time.perf_counter() - t3
+        if strict and (result.errors or result.warnings):
+            raise BuildError("strict build: " + "; ".join((result.errors + result.warnings)[:10]))
+        if not any(r.url == "/" for r in site_data.routes) or "index.html" not in written:
+            raise BuildError("the home page was not built: the previous site is kept")
+        result.pages = len(written)
+        result.files_written = len(written) + result.media_files
+        swap_in(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    result.timings["total_seconds"] = time.perf_counter() - t0
+    return result

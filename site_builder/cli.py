@@ -1,0 +1,47 @@
+"""`python -m site_builder build --api URL --out DIR`: the command editors' publishes and CI run."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from .build import DEFAULT_THEME, BuildError, build
+from .client import ApiError
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m site_builder", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="pull the API and write the whole site")
+    b.add_argument("--api", required=True, help="GraphQL endpoint, e.g. http://127.0.0.1:8000/graphql/")
+    b.add_argument("--out", required=True, type=Path, help="output folder (replaced atomically)")
+    b.add_argument("--base-url", default=os.environ.get("SITE_BASE_URL", "http://127.0.0.1:8080"),
+                   help="public address of the site, for canonical links, the feed and the sitemap")
+    b.add_argument("--media-url", default=os.environ.get("SITE_MEDIA_URL") or None,
+                   help="link images to this host instead of copying them into the output")
+    b.add_argument("--theme", type=Path, default=DEFAULT_THEME)
+    b.add_argument("--workers", type=int, default=None, help="render processes (default: one per core)")
+    b.add_argument("--strict", action="store_true", help="fail (and keep the old site) on any page warning")
+    b.add_argument("--json", action="store_true", help="print the result as one JSON line")
+    args = parser.parse_args(argv)
+
+    try:
+        result = build(args.api, args.out, base_url=args.base_url, media_url=args.media_url, theme=args.theme,
+                       workers=args.workers, strict=args.strict)
+    except (ApiError, BuildError) as exc:
+        print(f"build failed, the previous site is unchanged: {exc}", file=sys.stderr)
+        return 1
+    for line in result.warnings + result.errors:
+        print(f"warning: {line}", file=sys.stderr)
+    summary = {"out": str(result.out), "pages": result.pages, "files_written": result.files_written,
+               "media_files": result.media_files, "errors": len(result.errors), "warnings": len(result.warnings),
+               **{k: round(v, 3) for k, v in result.timings.items()}}
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print(f"built {result.pages} pages and {result.media_files} media files into {result.out} "
+              f"in {summary['total_seconds']} s ({len(result.errors)} page errors, {len(result.warnings)} warnings)")
+    return 0

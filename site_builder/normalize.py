@@ -1,0 +1,184 @@
+"""GraphQL answers -> the plain dictionaries the theme renders (themes/vision/CONTEXT.md).
+
+This is the only place that knows both shapes. It is tolerant by design: a missing image or an odd block
+becomes None (and a warning naming the page), never an exception that would stop the build of other pages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from .filters import date_iso
+
+PAGE_TYPES = {
+    "core.HomePage": "home",
+    "core.StandardPage": "standard",
+    "projects.ProjectIndexPage": "project_index",
+    "projects.ProjectPage": "project",
+    "stories.StoryIndexPage": "story_index",
+    "stories.StoryPage": "story",
+}
+
+
+@dataclass
+class MediaMap:
+    """Where an asset URL from the API ends up on the site.
+
+    With `media_url` the site links to that host (a CDN or S3 custom domain). Without it, every asset is
+    copied into the output under its own path, and `wanted` lists what to fetch (url on the CMS -> path).
+    """
+
+    api_origin: str
+    media_url: str | None = None
+    wanted: dict[str, str] = field(default_factory=dict)
+
+    def __call__(self, url: str | None) -> str | None:
+        if not url:
+            return None
+        parts = urlsplit(url)
+        path = parts.path
+        if self.media_url:
+            if parts.scheme:
+                return url  # already absolute (S3 custom domain): link as is
+            return self.media_url.rstrip("/") + "/" + path.lstrip("/")
+        source = url if parts.scheme else self.api_origin.rstrip("/") + path
+        if not path.startswith("/media/"):
+            path = "/media" + path
+        self.wanted[source] = path
+        return path
+
+
+class Normalizer:
+    def __init__(self, media: MediaMap):
+        self.media = media
+        self.warnings: list[str] = []
+        self._page = "?"
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(f"page « {self._page} »: {message}")
+
+    # ---- images ------------------------------------------------------------------------------------
+    def image(self, data: dict | None, what: str = "image") -> dict | None:
+        if not data:
+            return None
+        renditions = data.get("siteRenditions") or []
+        by_format: dict[str, dict[int, dict]] = {}
+        for r in renditions:
+            by_format.setdefault(r["format"], {})[r["width"]] = r  # same width twice: small originals
+        webp = by_format.pop("webp", {})
+        original = next(iter(by_format.values()), {})
+        if not original:
+            self.warn(f"{what} « {data.get('alt') or data.get('id')} » has no renditions; left out")
+            return None
+        widths = sorted(original)
+        src = original[max([w for w in widths if w <= 800] or widths[:1])]
+        alt = (data.get("alt") or "").strip()
+        if not alt:
+            self.warn(f"{what} {data.get('id')} has no alt text")
+        return {
+            "alt": alt,
+            "credit": data.get("credit") or "",
+            "width": src["width"],
+            "height": src["height"],
+            "src": self.media(src["url"]),
+            "srcset": ", ".join(f"{self.media(original[w]['url'])} {w}w" for w in widths),
+            "srcset_webp": ", ".join(f"{self.media(webp[w]['url'])} {w}w" for w in sorted(webp)),
+            "large": self.media(original[widths[-1]]["url"]),
+            "large_width": original[widths[-1]]["width"],
+            "large_height": original[widths[-1]]["height"],
+            "placeholder_color": None,
+        }
+
+    # ---- blocks ------------------------------------------------------------------------------------
+    def blocks(self, items, projects_by_id) -> list[dict]:
+        out = []
+        for item in items or []:
+            try:
+                block = self.block(item, projects_by_id)
+            except (KeyError, TypeError, ValueError) as exc:
+                self.warn(f"block {item.get('field')} could not be read ({exc!r}); left out")
+                continue
+            if block is not None:
+                out.append(block)
+        return out
+
+    def block(self, b: dict, projects_by_id) -> dict | None:
+        kind = b.get("field")
+        if kind == "rich_text":
+            return {"type": "rich_text", "html": b.get("value") or ""} if b.get("value") else None
+        if kind == "heading":
+            return {"type": "heading", "text": b["text"], "level": int(b.get("level") or 2)}
+        if kind == "image":
+            image = self.image(b.get("image"))
+            if image is None:
+                self.warn("an image block has no image; left out")
+                return None
+            return {"type": "image", "image": image, "caption": b.get("caption") or "",
+                    "credit": b.get("credit") or image["credit"]}
+        if kind == "gallery":
+            images = [{"image": self.image(i.get("image")), "caption": i.get("caption") or ""}
+                      for i in b.get("items") or []]
+            images = [i for i in images if i["image"]]
+            return {"type": "gallery", "images": images} if images else None
+        if kind == "quote":
+            return {"type": "quote", "text": b["text"], "attribution": b.get("attribution") or "",
+                    "role": b.get("role") or ""}
+        if kind == "video":
+            return {"type": "video", "url": b["url"], "title": b["title"], "provider": b.get("provider") or "",
+                    "poster": self.image(b.get("poster"), "poster"), "transcript": b.get("transcript") or ""}
+        if kind == "key_figure":
+            return {"type": "key_figure", "value": b["value"], "unit": b.get("unit") or "",
+                    "label": b.get("text") or ""}
+        if kind == "cta":
+            project = (b.get("project") or {}).get("id")
+            return {"type": "cta", "text": b["text"], "button_label": b.get("buttonLabel") or "Je donne",
+                    "project": projects_by_id.get(str(project)) if project else None}
+        if kind == "document":
+            doc = b.get("document")
+            if not doc:
+                return None
+            file_name = doc.get("file") or ""
+            return {"type": "document", "title": b.get("title") or doc.get("title") or "",
+                    "url": self.media(b.get("fileUrl")), "size_bytes": doc.get("fileSize"),
+                    "extension": file_name.rsplit(".", 1)[-1].upper() if "." in file_name else ""}
+        self.warn(f"unknown block type {kind!r}; left out")
+        return None
+
+
+def site_path(url_path: str, root_path: str) -> str:
+    """Wagtail's tree path (`/accueil/projets/puits/`) -> the site's URL (`/projets/puits/`)."""
+    if url_path.startswith(root_path):
+        return "/" + url_path[len(root_path):]
+    return url_path
+
+
+def project_card(p: dict, n: Normalizer) -> dict:
+    theme = p.get("theme") or {}
+    return {
+        "id": p["id"], "title": p["title"], "url": p["url"], "slug": p["slug"], "summary": p.get("summary") or "",
+        "hero": n.image(p.get("heroImage"), "hero image"),
+        "theme": {"name": theme.get("name", ""), "slug": theme.get("slug", ""), "color": theme.get("color", "")},
+        "country": p.get("country") or "", "country_name": p.get("countryName") or "",
+        "status": p.get("status") or "", "status_label": p.get("statusLabel") or "",
+        "goal": p.get("goalAmount") or 0, "raised": 0, "donors": 0, "currency": p.get("currency") or "EUR",
+        "beneficiaries": p.get("beneficiaries") or 0, "featured": bool(p.get("featured")),
+        "region": p.get("region") or "", "start_date": date_iso(p.get("startDate")),
+        "end_date": date_iso(p.get("endDate")),
+    }
+
+
+def story_card(s: dict, n: Normalizer) -> dict:
+    return {
+        "id": s["id"], "title": s["title"], "url": s["url"], "slug": s["slug"], "date": date_iso(s.get("date")),
+        "author": s.get("author") or "", "intro": s.get("intro") or "",
+        "hero": n.image(s.get("heroImage"), "hero image"),
+        "tags": [{"name": t["name"], "slug": _slug(t["name"])} for t in s.get("tags") or []],
+    }
+
+
+def _slug(text: str) -> str:
+    import unicodedata
+
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return "-".join("".join(c if c.isalnum() else " " for c in ascii_text).split())

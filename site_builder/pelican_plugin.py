@@ -1,0 +1,100 @@
+"""A Pelican plugin whose generator renders the CMS's pages with the theme.
+
+Pelican gives the theme loading, the Jinja environment (with our filters), the settings and the signals;
+its own readers, Markdown and listing pages (tags, categories, archives) are switched off: structured CMS
+content needs none of them, and they cost as much as the pages themselves. Rendering runs on every core:
+after `fork`, each worker renders its share of the routes from the same in-memory data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import shutil
+from pathlib import Path
+
+from pelican import signals
+from pelican.generators import Generator
+
+PARALLEL_THRESHOLD = 300  # below this, starting workers costs more than it saves
+
+
+def fingerprint_theme_static(theme_static: Path) -> dict[str, str]:
+    """`css/site.css` -> `css/site.<hash>.css`: caches may keep these files forever (netlify.toml)."""
+    mapping = {}
+    for path in sorted(theme_static.rglob("*")):
+        if path.is_file():
+            rel = path.relative_to(theme_static).as_posix()
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+            stem, dot, ext = rel.rpartition(".")
+            mapping[rel] = f"{stem}.{digest}.{ext}" if dot else f"{rel}.{digest}"
+    return mapping
+
+
+class ApiPagesGenerator(Generator):
+    """Renders `settings['VDA_SITE'].routes` (built by site_builder.site) into the output folder."""
+
+    def generate_context(self):
+        self.site_data = self.settings["VDA_SITE"]
+        self.only_urls = self.settings.get("VDA_ONLY_URLS")
+        theme_static = Path(self.theme) / "static"
+        self.assets = fingerprint_theme_static(theme_static) if theme_static.is_dir() else {}
+        self.env.globals.update(site=self.site_data.site, asset=self.asset_url)
+        self.errors: list[str] = []
+        self.written: list[str] = []
+
+    def asset_url(self, path: str) -> str:
+        return "/theme/" + self.assets.get(path, path)
+
+    def _render(self, routes) -> tuple[list[str], list[str]]:
+        written, errors = [], []
+        output = Path(self.output_path)
+        for route in routes:
+            try:
+                template = self.get_template(route.template.rsplit(".", 1)[0])
+                html = template.render(page_type=route.page_type, **route.context)
+            except Exception as exc:  # one broken page must not stop the others: report it by name
+                errors.append(f"page « {route.source} » ({route.url}): {type(exc).__name__}: {exc}")
+                continue
+            target = output / route.output_path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(html, encoding="utf-8")
+            written.append(route.output_path)
+        return written, errors
+
+    def _render_share(self, args):
+        index, workers = args
+        return self._render(self._routes[index::workers])
+
+    def generate_output(self, writer):
+        routes = self.site_data.routes
+        if self.only_urls is not None:
+            routes = [r for r in routes if r.url in self.only_urls]
+        self._routes = routes
+        workers = int(self.settings.get("VDA_WORKERS") or os.cpu_count() or 1)
+        if workers > 1 and len(routes) >= PARALLEL_THRESHOLD and "fork" in multiprocessing.get_all_start_methods():
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                results = pool.map(self._render_share, [(i, workers) for i in range(workers)])
+        else:
+            results = [self._render(routes)]
+        for written, errors in results:
+            self.written.extend(written)
+            self.errors.extend(errors)
+        self._copy_assets()
+        self.settings["VDA_RESULT"].update(written=self.written, errors=self.errors)
+
+    def _copy_assets(self):
+        static = Path(self.theme) / "static"
+        for rel, hashed in self.assets.items():
+            target = Path(self.output_path) / "theme" / hashed
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(static / rel, target)
+
+
+def get_generators(pelican):
+    return ApiPagesGenerator
+
+
+def register():
+    signals.get_generators.connect(get_generators)

@@ -1,0 +1,223 @@
+"""From the API's pages to the site's routes: one `Route` (URL, template, context) per file to render.
+
+Pages come from the CMS; the builder adds what a static site needs on top: filtered project indexes (so
+filters work without JavaScript), story pagination, 404. Everything here is plain data, so the CMS preview
+can build the route of a single page with the same code.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from .normalize import PAGE_TYPES, MediaMap, Normalizer, project_card, site_path, story_card
+
+STORIES_PER_PAGE = 12
+
+
+@dataclass
+class Route:
+    url: str  # site-relative, starts with "/", ends with "/" (or a file name such as /404.html)
+    template: str
+    page_type: str
+    context: dict
+    source: str = ""  # the CMS page it comes from, for error reports
+    lastmod: str | None = None
+    in_sitemap: bool = True
+
+    @property
+    def output_path(self) -> str:
+        return self.url.lstrip("/") + "index.html" if self.url.endswith("/") else self.url.lstrip("/")
+
+
+@dataclass
+class SiteData:
+    site: dict
+    routes: list[Route] = field(default_factory=list)
+    stories: list[dict] = field(default_factory=list)  # story cards, newest first (for the feed)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _seo(page: dict, raw: dict, base_url: str, image=None, description: str = "") -> dict:
+    return {
+        "title": raw.get("seoTitle") or page["title"],
+        "description": (raw.get("searchDescription") or description or "")[:300],
+        "image": image,
+        "canonical": base_url + page["url"],
+    }
+
+
+def build_site(pages: list[dict], *, base_url: str, media: MediaMap, site_name: str = "Vision d'Amour",
+               totals_url: str | None = None) -> SiteData:
+    n = Normalizer(media)
+    base_url = base_url.rstrip("/")
+    by_type: dict[str, list[dict]] = {}
+    home_raw = next((p for p in pages if p.get("contentType") == "core.HomePage"), None)
+    root_path = home_raw["urlPath"] if home_raw else "/"
+    for raw in pages:
+        kind = PAGE_TYPES.get(raw.get("contentType"))
+        if kind is None:
+            continue
+        raw["url"] = site_path(raw["urlPath"], root_path)
+        by_type.setdefault(kind, []).append(raw)
+
+    # Cards first: blocks and related lists refer to projects by id.
+    projects_raw = by_type.get("project", [])
+    projects = {}
+    for raw in projects_raw:
+        n._page = raw["title"]
+        projects[str(raw["id"])] = project_card(raw, n)
+    stories_raw = sorted(by_type.get("story", []), key=lambda s: (s.get("date") or "", s["id"]), reverse=True)
+    story_cards = []
+    for raw in stories_raw:
+        n._page = raw["title"]
+        story_cards.append(story_card(raw, n))
+
+    project_index_raw = (by_type.get("project_index") or [None])[0]
+    story_index_raw = (by_type.get("story_index") or [None])[0]
+    standard_raw = by_type.get("standard", [])
+    nav = [{"title": r["title"], "url": r["url"]} for r in (project_index_raw, story_index_raw) if r]
+    nav += [{"title": r["title"], "url": r["url"]} for r in standard_raw
+            if r["slug"] in ("a-propos", "transparence")]
+    footer_nav = [{"title": r["title"], "url": r["url"]} for r in standard_raw]
+    home_hero = n.image(home_raw.get("heroImage")) if home_raw else None
+    site = {
+        "name": site_name, "tagline": (home_raw or {}).get("intro", ""), "base_url": base_url, "lang": "fr",
+        "description": (home_raw or {}).get("searchDescription") or (home_raw or {}).get("intro", ""),
+        "nav": nav, "footer_nav": footer_nav, "contact_email": "contact@visiondamour.org",
+        "social_image": home_hero, "totals_url": totals_url,
+        "feed_url": "/feeds/histoires.atom.xml",
+    }
+    data = SiteData(site=site, stories=story_cards)
+    home_crumb = {"title": "Accueil", "url": "/"}
+
+    def add(raw, template, page_type, context, image=None, description=""):
+        page = context["page"]
+        page.setdefault("seo", _seo(page, raw, base_url, image or home_hero, description))
+        data.routes.append(Route(url=page["url"], template=template, page_type=page_type, context=context,
+                                 source=raw.get("title", page["url"]), lastmod=raw.get("lastPublishedAt")))
+
+    # Home
+    if home_raw:
+        n._page = home_raw["title"]
+        featured = [p for p in projects.values() if p["featured"]] or list(projects.values())[:3]
+        page = {"title": home_raw["title"], "url": "/", "intro": home_raw.get("intro", ""), "hero": home_hero,
+                "body": n.blocks(home_raw.get("body"), projects), "breadcrumbs": []}
+        totals = {"raised": sum(p["raised"] for p in projects.values()), "currency": "EUR",
+                  "donors": sum(p["donors"] for p in projects.values()), "projects": len(projects),
+                  "beneficiaries": sum(p["beneficiaries"] for p in projects.values())}
+        add(home_raw, "home.html", "home", {"page": page, "featured_projects": featured[:6],
+                                             "latest_stories": story_cards[:3], "totals": totals},
+            description=home_raw.get("intro", ""))
+
+    # Project index, and one filtered index per theme, country and status
+    if project_index_raw:
+        index_url = project_index_raw["url"]
+        all_projects = list(projects.values())
+        themes, countries, statuses = {}, {}, {}
+        for p in all_projects:
+            if p["theme"]["slug"]:
+                themes[p["theme"]["slug"]] = dict(p["theme"], url=f"{index_url}theme/{p['theme']['slug']}/")
+            countries[p["country"]] = {"code": p["country"], "name": p["country_name"],
+                                       "url": f"{index_url}pays/{p['country'].lower()}/"}
+            statuses[p["status"]] = {"value": p["status"], "label": p["status_label"],
+                                     "url": f"{index_url}statut/{p['status']}/"}
+        filters = {"themes": sorted(themes.values(), key=lambda t: t["name"]),
+                   "countries": sorted(countries.values(), key=lambda c: c["name"]),
+                   "statuses": [statuses[s] for s in ("active", "planned", "completed") if s in statuses]}
+
+        def index_page(url, title, active, selected):
+            page = {"title": title, "url": url, "intro": project_index_raw.get("intro", ""),
+                    "breadcrumbs": [home_crumb] + ([{"title": project_index_raw["title"], "url": index_url}]
+                                                   if active else [])}
+            add(project_index_raw, "project_index.html", "project_index",
+                {"page": page, "projects": selected, "filters": filters, "active_filter": active,
+                 "all_url": index_url}, description=project_index_raw.get("intro", ""))
+
+        index_page(index_url, project_index_raw["title"], None, all_projects)
+        for kind, key, values in (("theme", lambda p: p["theme"]["slug"], filters["themes"]),
+                                  ("country", lambda p: p["country"], filters["countries"]),
+                                  ("status", lambda p: p["status"], filters["statuses"])):
+            for v in values:
+                value = v.get("slug") or v.get("code") or v.get("value")
+                label = v.get("name") or v.get("label")
+                index_page(v["url"], f"{project_index_raw['title']} : {label}",
+                           {"kind": kind, "value": value, "label": label},
+                           [p for p in all_projects if key(p) == value])
+
+    # Projects
+    for raw in projects_raw:
+        n._page = raw["title"]
+        card = projects[str(raw["id"])]
+        budget = [{"label": b["label"], "amount": b["amount"]} for b in raw.get("budgetLines") or []]
+        budget_total = sum(b["amount"] for b in budget)
+        for b in budget:
+            b["percent"] = round(100 * b["amount"] / budget_total) if budget_total else 0
+        page = dict(card)
+        page.update({
+            "latitude": raw.get("latitude"), "longitude": raw.get("longitude"),
+            "key_figures": [{"label": f["label"], "value": f["value"], "unit": f.get("unit") or ""}
+                            for f in raw.get("keyFigures") or []],
+            "budget": budget, "budget_total": budget_total,
+            "body": n.blocks(raw.get("body"), projects),
+            "gallery": [g for g in ({"image": n.image(g.get("image")), "caption": g.get("caption") or ""}
+                                    for g in raw.get("galleryImages") or []) if g["image"]],
+            "partners": [{"name": p["name"], "url": p.get("url") or ""} for p in raw.get("partners") or []],
+            "updates": [{"date": u["date"], "title": u["title"], "text_html": u.get("text") or "",
+                         "images": [b["image"] for b in n.blocks(u.get("photos"), projects)
+                                    if b["type"] == "image"]}
+                        for u in sorted(raw.get("updates") or [], key=lambda u: u["date"], reverse=True)],
+            "breadcrumbs": [home_crumb] + ([{"title": project_index_raw["title"], "url": project_index_raw["url"]}]
+                                           if project_index_raw else []),
+        })
+        add(raw, "project.html", "project", {"page": page}, image=card["hero"], description=card["summary"])
+
+    # Story index with pagination
+    if story_index_raw:
+        index_url = story_index_raw["url"]
+        num_pages = max(1, math.ceil(len(story_cards) / STORIES_PER_PAGE))
+
+        def page_url(number):
+            return index_url if number == 1 else f"{index_url}page/{number}/"
+
+        for number in range(1, num_pages + 1):
+            chunk = story_cards[(number - 1) * STORIES_PER_PAGE: number * STORIES_PER_PAGE]
+            title = story_index_raw["title"] + ("" if number == 1 else f" — page {number}")
+            page = {"title": title, "url": page_url(number), "intro": story_index_raw.get("intro", ""),
+                    "breadcrumbs": [home_crumb]}
+            pagination = {"number": number, "num_pages": num_pages,
+                          "previous_url": page_url(number - 1) if number > 1 else None,
+                          "next_url": page_url(number + 1) if number < num_pages else None,
+                          "pages": [{"number": i, "url": page_url(i)} for i in range(1, num_pages + 1)]}
+            add(story_index_raw, "story_index.html", "story_index",
+                {"page": page, "stories": chunk, "pagination": pagination},
+                description=story_index_raw.get("intro", ""))
+
+    # Stories
+    for raw, card in zip(stories_raw, story_cards):
+        n._page = raw["title"]
+        page = dict(card)
+        page.update({
+            "body": n.blocks(raw.get("body"), projects),
+            "related_projects": [projects[str(r["id"])] for r in raw.get("relatedProjects") or []
+                                 if str(r["id"]) in projects],
+            "breadcrumbs": [home_crumb] + ([{"title": story_index_raw["title"], "url": story_index_raw["url"]}]
+                                           if story_index_raw else []),
+        })
+        add(raw, "story.html", "story", {"page": page}, image=card["hero"], description=card["intro"])
+
+    # Standard pages
+    for raw in standard_raw:
+        n._page = raw["title"]
+        page = {"title": raw["title"], "url": raw["url"], "intro": raw.get("intro") or "",
+                "body": n.blocks(raw.get("body"), projects), "breadcrumbs": [home_crumb]}
+        add(raw, "standard.html", "standard", {"page": page}, description=raw.get("intro") or "")
+
+    # 404
+    not_found = {"title": "Page introuvable", "url": "/404.html", "breadcrumbs": []}
+    not_found["seo"] = {"title": not_found["title"], "description": "", "image": None,
+                        "canonical": base_url + "/404.html"}
+    data.routes.append(Route(url="/404.html", template="404.html", page_type="404",
+                             context={"page": not_found}, source="404", in_sitemap=False))
+    data.warnings = n.warnings
+    return data
