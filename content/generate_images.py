@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Draw the demo illustrations of Vision d'Amour.
+"""Draw the demo illustrations of Vision d'Amour, and write the demo annual report.
 
 Pillow only, no download, no text in the images. Every scene uses its own seeded
 random generator, so running the script again recreates the files byte-for-byte.
+The annual report (documents/rapport-annuel-2025.pdf) is a small hand-written PDF
+with real, selectable text (standard Helvetica font, no embedding).
 
     python content/generate_images.py
 """
@@ -1498,6 +1500,121 @@ LOGOS = {
 }
 
 
+# --------------------------------------------------------------------------- annual report (PDF)
+DOCS = Path(__file__).resolve().parent / "documents"
+
+REPORT_PAGES = [
+    [
+        ("rect", 0, 742, 595, 100, "0.122 0.373 0.545"),
+        ("text", 50, 790, 26, "F2", "1 1 1", "Vision d'Amour"),
+        ("text", 50, 760, 16, "F1", "1 1 1", "Rapport annuel 2025"),
+        ("text", 50, 700, 14, "F2", "0.2 0.2 0.2", "Le mot de la présidente"),
+        ("para", 50, 680, 11, [
+            "En 2025, grâce à 4 870 donatrices et donateurs, à 12 entreprises partenaires et à trois",
+            "fondations, nous avons achevé trois projets et en avons lancé trois nouveaux. Ce rapport",
+            "rend compte, projet par projet, de l'usage de chaque euro qui nous a été confié.",
+            "Merci pour votre confiance et votre fidélité.",
+        ]),
+        ("text", 50, 600, 14, "F2", "0.2 0.2 0.2", "Chiffres clés 2025"),
+        ("para", 50, 580, 11, [
+            "Ressources totales : 1 236 400 €",
+            "Personnes ayant bénéficié d'un projet achevé : 8 024",
+            "Projets achevés : 3   -   Projets lancés : 3",
+            "Bénévoles actifs : 124",
+        ]),
+        ("text", 50, 490, 14, "F2", "0.2 0.2 0.2", "Emploi de 100 € de ressources"),
+        ("bar", 50, 450, 82, "0.059 0.463 0.431", "Programmes sur le terrain : 82 €"),
+        ("bar", 50, 420, 11, "0.631 0.290 0.043", "Frais de collecte : 11 €"),
+        ("bar", 50, 390, 7, "0.427 0.247 0.561", "Fonctionnement : 7 €"),
+        ("para", 50, 340, 10, [
+            "Comptes certifiés sans réserve par un commissaire aux comptes indépendant et publiés",
+            "au Journal officiel. Contenu de démonstration : l'association et ses chiffres sont fictifs.",
+        ]),
+    ],
+    [
+        ("text", 50, 790, 14, "F2", "0.2 0.2 0.2", "Projets achevés en 2025"),
+        ("para", 50, 770, 11, [
+            "Madagascar - Case de santé d'Ambohimahazo : 38 000 €, 6 500 habitants desservis.",
+            "Côte d'Ivoire - Latrines dans quatre écoles de Korhogo : 26 500 €, 1 450 élèves.",
+            "Haïti - Douze maisons reconstruites à Jacmel : 72 000 €, 74 personnes relogées.",
+        ]),
+        ("text", 50, 690, 14, "F2", "0.2 0.2 0.2", "Projets lancés en 2025"),
+        ("para", 50, 670, 11, [
+            "Sénégal - Forage solaire de Ndiobène (Kaffrine) : objectif 48 000 €.",
+            "Bénin - Ruchers des apicultrices de Bassila : objectif 22 000 €.",
+            "Burkina Faso - Trois classes pour l'école de Sabou : objectif 65 000 €.",
+        ]),
+        ("text", 50, 590, 14, "F2", "0.2 0.2 0.2", "Contrôles"),
+        ("para", 50, 570, 11, [
+            "Chaque projet de plus de 30 000 € fait l'objet d'un audit de fin de projet réalisé par",
+            "un cabinet local indépendant. Les bailleurs reçoivent un rapport financier propre à leur",
+            "subvention ; les entreprises partenaires, un rapport des dons collectés par leur boutique.",
+        ]),
+        ("text", 50, 490, 14, "F2", "0.2 0.2 0.2", "Nous contacter"),
+        ("para", 50, 470, 11, [
+            "Vision d'Amour - 12 rue de l'Exemple, 69000 Lyon - transparence@example.org",
+        ]),
+    ],
+]
+
+
+def _pdf_str(text):
+    raw = text.encode("cp1252")
+    return b"(" + raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
+
+
+def _page_stream(items):
+    out = []
+    for it in items:
+        kind = it[0]
+        if kind == "rect":
+            _, x, y, w, h, col = it
+            out.append(f"{col} rg {x} {y} {w} {h} re f".encode())
+        elif kind == "text":
+            _, x, y, size, font, col, text = it
+            out.append(f"BT {col} rg /{font} {size} Tf {x} {y} Td ".encode() + _pdf_str(text) + b" Tj ET")
+        elif kind == "para":
+            _, x, y, size, lines = it
+            for i, line in enumerate(lines):
+                out.append(f"BT 0.2 0.2 0.2 rg /F1 {size} Tf {x} {y - i * size * 1.5:.1f} Td ".encode()
+                           + _pdf_str(line) + b" Tj ET")
+        elif kind == "bar":
+            _, x, y, pct, col, label = it
+            out.append(f"0.92 0.90 0.86 rg {x} {y} 300 18 re f".encode())
+            out.append(f"{col} rg {x} {y} {pct * 3} 18 re f".encode())
+            out.append(f"BT 0.2 0.2 0.2 rg /F1 11 Tf {x + 310} {y + 5} Td ".encode() + _pdf_str(label) + b" Tj ET")
+    return b"\n".join(out)
+
+
+def write_report(path):
+    n = len(REPORT_PAGES)
+    objs = {}
+    kids = " ".join(f"{5 + 2 * i} 0 R" for i in range(n))
+    objs[1] = b"<< /Type /Catalog /Pages 2 0 R >>"
+    objs[2] = f"<< /Type /Pages /Kids [{kids}] /Count {n} >>".encode()
+    objs[3] = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
+    objs[4] = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>"
+    for i, items in enumerate(REPORT_PAGES):
+        page, content = 5 + 2 * i, 6 + 2 * i
+        objs[page] = (f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+                      f"/Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> /Contents {content} 0 R >>").encode()
+        stream = _page_stream(items)
+        objs[content] = f"<< /Length {len(stream)} >>\nstream\n".encode() + stream + b"\nendstream"
+    data = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = {}
+    for num in sorted(objs):
+        offsets[num] = len(data)
+        data += f"{num} 0 obj\n".encode() + objs[num] + b"\nendobj\n"
+    xref = len(data)
+    count = max(objs) + 1
+    data += f"xref\n0 {count}\n".encode() + b"0000000000 65535 f \n"
+    for num in range(1, count):
+        data += f"{offsets[num]:010d} 00000 n \n".encode()
+    data += f"trailer\n<< /Size {count} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    path.parent.mkdir(exist_ok=True)
+    path.write_bytes(bytes(data))
+
+
 def main():
     OUT.mkdir(exist_ok=True)
     for i, (name, fn) in enumerate(sorted(SCENES.items())):
@@ -1506,7 +1623,8 @@ def main():
         c.save(name)
     for name, fn in sorted(LOGOS.items()):
         logo(name, fn)
-    print(f"{len(SCENES)} illustrations and {len(LOGOS)} logos written to {OUT}")
+    write_report(DOCS / "rapport-annuel-2025.pdf")
+    print(f"{len(SCENES)} illustrations and {len(LOGOS)} logos written to {OUT}; annual report to {DOCS}")
 
 
 if __name__ == "__main__":

@@ -145,13 +145,24 @@ def swap_in(new: Path, out: Path) -> None:
         os.rename(new, out)
 
 
+def api_error_message(error: dict, data: dict) -> str:
+    """Name the page a field error belongs to, so an editor knows what to fix."""
+    path = error.get("path") or []
+    if len(path) > 1 and path[0] == "sitePages" and isinstance(path[1], int):
+        pages = data.get("sitePages") or []
+        if path[1] < len(pages) and pages[path[1]]:
+            title = pages[path[1]].get("title", "?")
+            return f"page « {title} »: {client.describe(error)}"
+    return client.describe(error)
+
+
 def build(api_url: str, out: Path, *, base_url: str = "http://127.0.0.1:8080", media_url: str | None = None,
           theme: Path = DEFAULT_THEME, cache_dir: Path = DEFAULT_CACHE, workers: int | None = None,
           strict: bool = False, totals_url: str | None = None) -> BuildResult:
     out = Path(out)
     result = BuildResult(out=out)
     t0 = time.perf_counter()
-    data = client.fetch(api_url, queries.SITE_PULL)
+    data, api_errors = client.fetch_partial(api_url, queries.SITE_PULL)
     result.timings["api_seconds"] = time.perf_counter() - t0
 
     t1 = time.perf_counter()
@@ -161,7 +172,7 @@ def build(api_url: str, out: Path, *, base_url: str = "http://127.0.0.1:8080", m
     site_name = (sites[0].get("siteName") if sites else None) or "Vision d'Amour"
     site_data = build_site(data["sitePages"], base_url=base_url, media=media, site_name=site_name,
                            totals_url=totals_url)
-    result.warnings = site_data.warnings
+    result.warnings = [api_error_message(e, data) for e in api_errors] + site_data.warnings
     result.timings["model_seconds"] = time.perf_counter() - t1
 
     out.parent.mkdir(parents=True, exist_ok=True)

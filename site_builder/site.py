@@ -54,6 +54,7 @@ def build_site(pages: list[dict], *, base_url: str, media: MediaMap, site_name: 
     by_type: dict[str, list[dict]] = {}
     home_raw = next((p for p in pages if p.get("contentType") == "core.HomePage"), None)
     root_path = home_raw["urlPath"] if home_raw else "/"
+    pages = [p for p in pages if p]  # a page the API could not answer is null (its error is reported)
     for raw in pages:
         kind = PAGE_TYPES.get(raw.get("contentType"))
         if kind is None:

@@ -75,8 +75,10 @@ def stream_values(pages):
 
 
 class SiteExportQuery:
+    # Items are nullable on purpose: a page whose required field fails becomes null (with an error naming
+    # it) instead of nulling the whole list, so one broken page never stops the build of the others.
     site_pages = graphene.List(
-        graphene.NonNull(lambda: get_page_interface()), required=True,
+        lambda: get_page_interface(), required=True,
         locale=graphene.String(description="Language code (fr, en); default: every locale."),
         description="Every live, public page of the default site, in tree order, loaded in bulk "
                     "(constant number of SQL queries). Use inline fragments per page type.")

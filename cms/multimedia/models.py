@@ -4,11 +4,15 @@ Wagtail's own image has an optional `description` used as alt text; here it is m
 shown to screen-reader users) and a `credit` line travels with the image to every page that shows it.
 """
 
+import logging
+
 import graphene
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from grapple.models import GraphQLField, GraphQLString
 from wagtail.images.models import AbstractImage, AbstractRendition, Image
+
+logger = logging.getLogger(__name__)
 
 # Widths the static site asks for: phones, tablets, desktops (srcset) and the social-card size.
 SITE_RENDITION_WIDTHS = (400, 800, 1200)
@@ -49,7 +53,12 @@ class CustomImage(AbstractImage):
         """Generated once, then read from the prefetched `renditions` (no query per image in bulk reads)."""
         specs = [f"width-{w}" for w in SITE_RENDITION_WIDTHS]
         specs += [f"{spec}|format-webp" for spec in specs]
-        renditions = self.get_renditions(*specs)
+        try:
+            renditions = self.get_renditions(*specs)
+        except (OSError, ValueError) as exc:  # SourceImageIOError is an OSError
+            # A lost or corrupt original must not break the pages around it: the site leaves it out.
+            logger.warning("image %s (%s) has no usable file: %s", self.pk, self.title, exc)
+            return []
         original_format = (self.file.name.rsplit(".", 1)[-1] or "jpeg").lower().replace("jpg", "jpeg")
         return [{"url": r.url, "width": r.width, "height": r.height,
                  "format": "webp" if spec.endswith("webp") else original_format}

@@ -1,0 +1,37 @@
+# The two commands: `make demo` (run the whole platform locally) and `make test` (the test suite).
+# Both start from a fresh clone: they create .venv and install what they need.
+
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
+
+.PHONY: demo test test-postgres install system-deps build-site bench clean
+
+$(STAMP): requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	@rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+install: $(STAMP)
+
+# Chromium (Debian's) for the browser tests: installed when we are root on Debian, else the
+# browser tests skip on a laptop (never in CI, where CI=true makes a missing browser an error).
+system-deps:
+	@bash scripts/install_system_deps.sh
+
+demo: install
+	@bash scripts/demo.sh
+
+test: install system-deps
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+build-site: install
+	$(PY) -m site_builder build --api $${API_URL:-http://127.0.0.1:8000/graphql/} --out $${OUT:-public}
+
+bench: install
+	$(PY) bench/build_scale.py --projects 100 --stories 900 --json
+
+clean:
+	rm -rf var public .build-cache .pytest_cache

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# `make demo`: the whole platform on this machine, with embedded defaults (SQLite, local media).
+# Sets up the database and demo content, builds the static site, then serves the CMS and the site
+# until Ctrl-C.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+CMS_PORT=${CMS_PORT:-8000}
+SITE_PORT=${SITE_PORT:-8080}
+export DJANGO_SETTINGS_MODULE=config.settings.dev
+export SITE_BASE_URL=${SITE_BASE_URL:-http://127.0.0.1:$SITE_PORT}
+export WAGTAILADMIN_BASE_URL=${WAGTAILADMIN_BASE_URL:-http://127.0.0.1:$CMS_PORT}
+
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
+trap cleanup EXIT INT TERM
+
+echo "==> database (SQLite in var/) and demo content"
+$PY cms/manage.py migrate --noinput -v0
+$PY cms/manage.py load_content content/
+$PY cms/manage.py ensure_admin
+
+echo "==> CMS on http://127.0.0.1:$CMS_PORT/"
+$PY cms/manage.py runserver "127.0.0.1:$CMS_PORT" --noreload >var/cms.log 2>&1 &
+pids+=($!)
+for _ in $(seq 1 60); do
+  curl -fsS -o /dev/null "http://127.0.0.1:$CMS_PORT/admin/login/" 2>/dev/null && break
+  sleep 0.5
+done
+
+echo "==> static site build"
+$PY -m site_builder build --api "http://127.0.0.1:$CMS_PORT/graphql/" --out public --base-url "$SITE_BASE_URL"
+
+$PY -m site_builder.serve public --port "$SITE_PORT" &
+pids+=($!)
+sleep 0.5
+cat <<MSG
+
+  Vision d'Amour is running:
+    CMS admin     http://127.0.0.1:$CMS_PORT/admin/   (user: ${DEMO_ADMIN_USER:-admin}, password: ${DEMO_ADMIN_PASSWORD:-visiondamour})
+    GraphQL API   http://127.0.0.1:$CMS_PORT/graphql/
+    Static site   http://127.0.0.1:$SITE_PORT/
+  Rebuild the site after publishing: make build-site
+  Stop with Ctrl-C.
+MSG
+wait

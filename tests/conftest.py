@@ -1,0 +1,146 @@
+"""Shared fixtures.
+
+Unit and API tests use pytest-django's test database (SQLite, or PostgreSQL when DATABASE_URL says so).
+Builder and browser tests talk to a real CMS process over HTTP, as the builder does in production: the
+`cms_server` fixture migrates a fresh database (a new SQLite file, or a new PostgreSQL database created for
+the session), loads content/, and serves it on a free port.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+import requests
+
+REPO = Path(__file__).resolve().parent.parent
+CONTENT = REPO / "content"
+CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-dev-shm-usage"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url: str, timeout: float = 60) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            if requests.get(url, timeout=2).status_code < 500:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up within {timeout} s")
+
+
+class CmsServer:
+    """A CMS process of its own: fresh database, demo content, an admin account, HTTP on a free port."""
+
+    def __init__(self, workdir: Path, content: Path = CONTENT):
+        self.workdir = workdir
+        self.content = content
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.api = f"{self.url}/graphql/"
+        self.admin_user, self.admin_password = "admin", "test-admin-password"
+        self.env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings.dev", VDA_VAR_DIR=str(workdir),
+                        DEMO_ADMIN_USER=self.admin_user, DEMO_ADMIN_PASSWORD=self.admin_password,
+                        WAGTAILADMIN_BASE_URL=self.url, PYTHONUNBUFFERED="1")
+        self._pg_db = None
+        database_url = os.environ.get("DATABASE_URL", "")
+        if database_url.startswith("postgres"):
+            self._pg_db = f"vda_e2e_{uuid.uuid4().hex[:8]}"
+            self._pg_admin_url = database_url
+            self._pg_query(f'CREATE DATABASE "{self._pg_db}"')
+            parts = urlsplit(database_url)
+            self.env["DATABASE_URL"] = urlunsplit(parts._replace(path="/" + self._pg_db))
+        else:
+            self.env.pop("DATABASE_URL", None)
+        self.process = None
+
+    def _pg_query(self, sql: str) -> None:
+        import psycopg
+
+        with psycopg.connect(self._pg_admin_url, autocommit=True) as conn:
+            conn.execute(sql)
+
+    def manage(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, str(REPO / "cms" / "manage.py"), *args], env=self.env,
+                              capture_output=True, text=True, check=check, timeout=600)
+
+    def start(self) -> "CmsServer":
+        self.manage("migrate", "--noinput", "-v0")
+        self.manage("load_content", str(self.content))
+        self.manage("ensure_admin")
+        self.log = open(self.workdir / "cms.log", "w")
+        self.process = subprocess.Popen(
+            [sys.executable, str(REPO / "cms" / "manage.py"), "runserver", f"127.0.0.1:{self.port}", "--noreload"],
+            env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+        wait_for(self.url + "/admin/login/")
+        return self
+
+    def shell(self, code: str) -> str:
+        """Run Python in the CMS's own environment (its database), return what it prints."""
+        return self.manage("shell", "-c", code).stdout
+
+    def stop(self) -> None:
+        if self.process:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.log.close()
+        if self._pg_db:
+            self._pg_query(f'DROP DATABASE IF EXISTS "{self._pg_db}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def cms_server(tmp_path_factory):
+    server = CmsServer(tmp_path_factory.mktemp("cms")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def built_site(cms_server, tmp_path_factory):
+    """The demo site built once from the running CMS (tests that change content build their own)."""
+    from site_builder.build import build
+
+    root = tmp_path_factory.mktemp("site")
+    result = build(cms_server.api, root / "public", base_url="https://www.example.org",
+                   cache_dir=root / "cache")
+    return result
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium through Playwright. Skips on a laptop without it, fails in CI."""
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI is set but chromium is not installed (scripts/install_system_deps.sh)")
+        pytest.skip("chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="fr-FR")
+    page = context.new_page()
+    yield page
+    context.close()

@@ -1,0 +1,70 @@
+"""Editors get precise validation messages instead of bad data reaching the site."""
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from core.blocks import VideoBlock
+from projects.models import ProjectPage, ProjectTheme
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def _project(tree, **overrides):
+    fields = dict(title="P", slug="p", summary="s", theme=tree["theme"], country="SN", goal_amount=100)
+    fields.update(overrides)
+    return ProjectPage(**fields)
+
+
+def test_end_before_start_is_refused():
+    tree = factories.make_site()
+    with pytest.raises(ValidationError) as err:
+        _project(tree, start_date="2026-05-01", end_date="2026-01-01").clean()
+    assert "end_date" in err.value.message_dict
+
+
+def test_completed_project_needs_an_end_date():
+    tree = factories.make_site()
+    with pytest.raises(ValidationError) as err:
+        _project(tree, status="completed").clean()
+    assert "Un projet réalisé a une date de fin." in err.value.message_dict["end_date"]
+
+
+def test_coordinates_come_in_pairs_and_in_range():
+    tree = factories.make_site()
+    with pytest.raises(ValidationError) as err:
+        _project(tree, latitude=12.5).clean()
+    assert "longitude" in err.value.message_dict
+    page = _project(tree, latitude=95, longitude=2)
+    with pytest.raises(ValidationError) as err:
+        page.clean_fields(exclude=["path", "depth"])
+    assert "latitude" in err.value.message_dict
+
+
+def test_goal_must_be_positive():
+    tree = factories.make_site()
+    with pytest.raises(ValidationError) as err:
+        _project(tree, goal_amount=0).clean_fields(exclude=["path", "depth"])
+    assert "goal_amount" in err.value.message_dict
+
+
+def test_theme_colour_must_be_hex():
+    theme = ProjectTheme(name="Santé", slug="sante", color="red")
+    with pytest.raises(ValidationError) as err:
+        theme.full_clean()
+    assert "color" in err.value.message_dict
+
+
+def test_image_alt_text_is_mandatory():
+    from wagtail.images import get_image_model
+
+    field = get_image_model()._meta.get_field("description")
+    assert field.blank is False  # Wagtail's admin form therefore requires it
+
+
+def test_video_block_accepts_known_hosts_only():
+    block = VideoBlock()
+    ok = block.clean(block.to_python({"url": "https://vimeo.com/123456", "title": "Vidéo"}))
+    assert ok["url"] == "https://vimeo.com/123456"
+    with pytest.raises(ValidationError):
+        block.clean(block.to_python({"url": "https://evil.example/video.mp4", "title": "Vidéo"}))
