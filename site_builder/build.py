@@ -103,6 +103,8 @@ def fetch_media(wanted: dict[str, str], output: Path, cache_dir: Path) -> int:
     """Copy each asset into the output, downloading only what the cache lacks (renditions never change
     under the same name, so the cache is safe to keep between builds)."""
     session = requests.Session()
+    session.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=16))
+    session.mount("https://", requests.adapters.HTTPAdapter(pool_maxsize=16))
 
     def one(item):
         source, path = item
@@ -171,7 +173,7 @@ def build(api_url: str, out: Path, *, base_url: str = "http://127.0.0.1:8080", m
     sites = data.get("siteSettings") or []
     site_name = (sites[0].get("siteName") if sites else None) or "Vision d'Amour"
     site_data = build_site(data["sitePages"], base_url=base_url, media=media, site_name=site_name,
-                           totals_url=totals_url)
+                           totals_url=totals_url, settings=data.get("settings") or {})
     result.warnings = [api_error_message(e, data) for e in api_errors] + site_data.warnings
     result.timings["model_seconds"] = time.perf_counter() - t1
 

@@ -60,5 +60,6 @@ query SitePull($locale: String) {
     }
   }
   siteSettings: sites { siteName hostname }
+  settings: setting(name: "SiteSettings") { ... on SiteSettings { tagline contactEmail transparencyNote } }
 }
 """

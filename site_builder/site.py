@@ -48,7 +48,7 @@ def _seo(page: dict, raw: dict, base_url: str, image=None, description: str = ""
 
 
 def build_site(pages: list[dict], *, base_url: str, media: MediaMap, site_name: str = "Vision d'Amour",
-               totals_url: str | None = None) -> SiteData:
+               totals_url: str | None = None, settings: dict | None = None) -> SiteData:
     n = Normalizer(media)
     base_url = base_url.rstrip("/")
     by_type: dict[str, list[dict]] = {}
@@ -82,10 +82,12 @@ def build_site(pages: list[dict], *, base_url: str, media: MediaMap, site_name: 
             if r["slug"] in ("a-propos", "transparence")]
     footer_nav = [{"title": r["title"], "url": r["url"]} for r in standard_raw]
     home_hero = n.image(home_raw.get("heroImage")) if home_raw else None
+    settings = settings or {}
     site = {
-        "name": site_name, "tagline": (home_raw or {}).get("intro", ""), "base_url": base_url, "lang": "fr",
+        "name": site_name, "tagline": settings.get("tagline") or "", "base_url": base_url, "lang": "fr",
         "description": (home_raw or {}).get("searchDescription") or (home_raw or {}).get("intro", ""),
-        "nav": nav, "footer_nav": footer_nav, "contact_email": "contact@visiondamour.org",
+        "nav": nav, "footer_nav": footer_nav, "contact_email": settings.get("contactEmail") or "",
+        "transparency_note": settings.get("transparencyNote") or "",
         "social_image": home_hero, "totals_url": totals_url,
         "feed_url": "/feeds/histoires.atom.xml",
     }
@@ -213,6 +215,19 @@ def build_site(pages: list[dict], *, base_url: str, media: MediaMap, site_name: 
         page = {"title": raw["title"], "url": raw["url"], "intro": raw.get("intro") or "",
                 "body": n.blocks(raw.get("body"), projects), "breadcrumbs": [home_crumb]}
         add(raw, "standard.html", "standard", {"page": page}, description=raw.get("intro") or "")
+
+    # The giving page every "Faire un don" button leads to. The online form arrives with the donations
+    # feature; until then the page says how to give, and which projects need it most.
+    donate = {"title": "Faire un don", "url": "/donner/", "breadcrumbs": [home_crumb],
+              "intro": "Chaque don finance un projet précis, et vous pouvez suivre ce qu'il devient.",
+              "body": [{"type": "rich_text", "html": (
+                  "<p>Le don en ligne par carte, ponctuel ou mensuel, ouvre très prochainement sur cette page.</p>"
+                  "<p>Vous pouvez dès aujourd'hui choisir un projet ci-dessous et nous écrire pour le soutenir : "
+                  "nous vous répondrons sous deux jours ouvrés.</p>")}]
+              + [{"type": "cta", "text": p["summary"], "button_label": "Voir le projet", "project": p}
+                 for p in list(projects.values())[:3]]}
+    add({"title": "Faire un don"}, "standard.html", "donate", {"page": donate},
+        description=donate["intro"])
 
     # 404
     not_found = {"title": "Page introuvable", "url": "/404.html", "breadcrumbs": []}

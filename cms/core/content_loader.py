@@ -22,7 +22,7 @@ from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.models import Locale, Page, Site
 
-from core.models import ContentFingerprint, HomePage, StandardPage
+from core.models import ContentFingerprint, HomePage, SiteSettings, StandardPage
 from projects.models import (BudgetLine, Partner, ProjectGalleryImage, ProjectIndexPage, ProjectKeyFigure,
                              ProjectPage, ProjectTheme, ProjectUpdate)
 from stories.models import StoryIndexPage, StoryPage
@@ -200,6 +200,15 @@ class ContentLoader:
         for p in site_data.get("partners", []):
             self._upsert_simple(Partner, p["slug"], p, name=p["name"], url=p.get("url", ""),
                                 logo=self.image(p.get("logo"), f"partner {p['slug']}"))
+
+        settings = SiteSettings.load()
+        wanted = {"tagline": site_data.get("tagline", ""), "contact_email": site_data.get("contact_email")
+                  or settings.contact_email, "transparency_note": site_data.get("transparency_note", "")}
+        if any(getattr(settings, k) != v for k, v in wanted.items()):
+            for k, v in wanted.items():
+                setattr(settings, k, v)
+            settings.save()
+            self.changed += 1
 
         home_data = site_data["home"]
 

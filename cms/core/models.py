@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from grapple.models import GraphQLImage, GraphQLStreamfield, GraphQLString
 from wagtail.admin.panels import FieldPanel
+from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
@@ -56,3 +57,21 @@ class ContentFingerprint(models.Model):
 
     def __str__(self):
         return self.key
+
+
+@register_setting(icon="site")
+class SiteSettings(BaseGenericSetting):
+    """What appears on every page and that editors may change without a developer."""
+
+    tagline = models.CharField(_("signature"), max_length=120, default="",
+                               help_text=_("Une phrase courte sous le nom, ex. « Ensemble, changer des vies »."))
+    contact_email = models.EmailField(_("adresse de contact"), default="contact@example.org")
+    transparency_note = models.CharField(
+        _("note de transparence"), max_length=300, blank=True,
+        help_text=_("Affichée en pied de page, ex. « 82 % des dons financent directement les projets »."))
+
+    graphql_fields = [GraphQLString("tagline", required=True), GraphQLString("contact_email", required=True),
+                      GraphQLString("transparency_note")]
+
+    class Meta:
+        verbose_name = _("réglages du site")
