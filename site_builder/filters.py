@@ -77,6 +77,8 @@ def _as_date(value):
     if not value:
         return None
     text = str(value)
+    if len(text) == 10:  # a plain date stays a date (no midnight added)
+        return dt.date.fromisoformat(text)
     try:
         return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:

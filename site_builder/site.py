@@ -108,7 +108,8 @@ def build_site(pages: list[dict], *, base_url: str, media: MediaMap, site_name: 
                 "body": n.blocks(home_raw.get("body"), projects), "breadcrumbs": []}
         totals = {"raised": sum(p["raised"] for p in projects.values()), "currency": "EUR",
                   "donors": sum(p["donors"] for p in projects.values()), "projects": len(projects),
-                  "beneficiaries": sum(p["beneficiaries"] for p in projects.values())}
+                  "beneficiaries": sum(p["beneficiaries"] for p in projects.values()),
+                  "countries": len({p["country"] for p in projects.values()}), "stories": len(story_cards)}
         add(home_raw, "home.html", "home", {"page": page, "featured_projects": featured[:6],
                                              "latest_stories": story_cards[:3], "totals": totals},
             description=home_raw.get("intro", ""))

@@ -28,6 +28,13 @@ def test_number_and_percent():
     assert percent(1, 0) == 0
 
 
+def test_date_iso_keeps_plain_dates_plain():
+    from site_builder.filters import date_iso
+
+    assert date_iso("2026-05-20") == "2026-05-20"
+    assert date_iso("2026-05-20T10:00:00+00:00").startswith("2026-05-20T10:00")
+
+
 def test_dates_in_french():
     assert date_fr("2026-11-24") == "24 novembre 2026"
     assert date_fr("2026-08-01T10:00:00+00:00") == "1er août 2026"
