@@ -94,7 +94,7 @@ class CmsServer:
 
     def shell(self, code: str) -> str:
         """Run Python in the CMS's own environment (its database), return what it prints."""
-        return self.manage("shell", "-c", code).stdout
+        return self.manage("shell", "-v", "0", "-c", code).stdout  # -v 0: no "N objects imported" banner
 
     def stop(self) -> None:
         if self.process:

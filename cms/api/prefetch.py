@@ -17,6 +17,17 @@ from wagtail import blocks
 _cache: contextvars.ContextVar[dict | None] = contextvars.ContextVar("stream_prefetch", default=None)
 
 
+def memoized(key, compute):
+    """compute() once per key within a bulk read; outside one, every call computes."""
+    cache = _cache.get()
+    if cache is None:
+        return compute()
+    memo = cache.setdefault("_memo", {})
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
 def cache_inactive() -> bool:
     return _cache.get() is None
 

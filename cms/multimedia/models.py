@@ -10,7 +10,9 @@ import graphene
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from grapple.models import GraphQLField, GraphQLString
-from wagtail.images.models import AbstractImage, AbstractRendition, Image
+from wagtail.images.models import AbstractImage, AbstractRendition, Filter, Image
+
+from api.prefetch import memoized
 
 logger = logging.getLogger(__name__)
 
@@ -50,11 +52,17 @@ class CustomImage(AbstractImage):
     ]
 
     def site_renditions(self, info=None, **kwargs):
-        """Generated once, then read from the prefetched `renditions` (no query per image in bulk reads)."""
-        specs = [f"width-{w}" for w in SITE_RENDITION_WIDTHS]
-        specs += [f"{spec}|format-webp" for spec in specs]
+        """Generated once, then read from the prefetched `renditions` (no query per image in bulk reads).
+        Within a bulk read, an image shown on many pages is worked out once (api/prefetch.py)."""
+        return memoized(("site_renditions", self.pk, self.file.name, self._focal_key()),
+                        self._site_renditions)
+
+    def _focal_key(self):
+        return f"{self.focal_point_x}-{self.focal_point_y}-{self.focal_point_width}-{self.focal_point_height}"
+
+    def _site_renditions(self):
         try:
-            renditions = self.get_renditions(*specs)
+            renditions = self.get_renditions(*SITE_FILTERS)
         except (OSError, ValueError) as exc:  # SourceImageIOError is an OSError
             # A lost or corrupt original must not break the pages around it: the site leaves it out.
             logger.warning("image %s (%s) has no usable file: %s", self.pk, self.title, exc)
@@ -64,6 +72,7 @@ class CustomImage(AbstractImage):
                  "format": "webp" if spec.endswith("webp") else original_format}
                 for spec, r in renditions.items()]
 
+
     @property
     def default_alt_text(self):
         return self.description or self.title
@@ -71,6 +80,12 @@ class CustomImage(AbstractImage):
     class Meta(AbstractImage.Meta):
         verbose_name = _("image")
         verbose_name_plural = _("images")
+
+
+# Parsed once: Wagtail parses a filter spec (with `inspect`) on each new Filter, which cost more than
+# everything else in a bulk read when done per image.
+SITE_FILTERS = [Filter(spec=f"width-{w}") for w in SITE_RENDITION_WIDTHS] + \
+               [Filter(spec=f"width-{w}|format-webp") for w in SITE_RENDITION_WIDTHS]
 
 
 class CustomRendition(AbstractRendition):
