@@ -6,7 +6,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
 
-.PHONY: demo test test-postgres install system-deps build-site bench clean
+AXE_VERSION := 4.14.1
+AXE := .tools/node_modules/axe-core/axe.min.js
+
+.PHONY: demo test install system-deps build-site bench clean
 
 $(STAMP): requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -24,7 +27,13 @@ system-deps:
 demo: install
 	@bash scripts/demo.sh
 
-test: install system-deps
+# axe-core (accessibility rules run inside Chromium by the browser tests); skipped without npm.
+$(AXE):
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm install --silent --no-audit --no-fund --no-package-lock --prefix .tools axe-core@$(AXE_VERSION); \
+	else echo "note: npm not found; the axe accessibility test will skip" >&2; fi
+
+test: install system-deps $(AXE)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 build-site: install
@@ -34,4 +43,4 @@ bench: install
 	$(PY) bench/build_scale.py --projects 100 --stories 900 --json
 
 clean:
-	rm -rf var public .build-cache .pytest_cache
+	rm -rf var public .build-cache .pytest_cache .tools
