@@ -68,3 +68,26 @@ def test_video_block_accepts_known_hosts_only():
     assert ok["url"] == "https://vimeo.com/123456"
     with pytest.raises(ValidationError):
         block.clean(block.to_python({"url": "https://evil.example/video.mp4", "title": "Vidéo"}))
+
+
+def test_admin_refuses_a_budget_above_the_goal(admin_client):
+    tree = factories.make_site()
+    project = factories.make_project(tree, title="Puits", slug="puits")  # budget 30 000 € + 10 000 €
+    from wagtail.test.utils.form_data import inline_formset, nested_form_data, streamfield
+
+    def data(goal):
+        return nested_form_data({
+            "title": "Puits", "slug": "puits", "summary": "De l'eau.", "theme": tree["theme"].pk, "country": "BF",
+            "status": "active", "goal_amount": goal, "currency": "EUR", "beneficiaries": 10,
+            "key_figures": inline_formset([]), "gallery_images": inline_formset([]), "updates": inline_formset([]),
+            "budget_lines": inline_formset([{"label": "Forage", "amount": 3_000_000},
+                                            {"label": "Pompe", "amount": 1_000_000}]),
+            "body": streamfield([]), "action-publish": "publish",
+        })
+
+    response = admin_client.post(f"/admin/pages/{project.pk}/edit/", data(3_500_000))
+    assert response.status_code == 200  # form shown again with the error
+    errors = response.context["form"].errors
+    assert "dépasse l'objectif de collecte" in " ".join(errors.get("goal_amount", [])), errors
+    response = admin_client.post(f"/admin/pages/{project.pk}/edit/", data(4_000_000))
+    assert response.status_code == 302, response.content.decode()[:2000]

@@ -32,6 +32,7 @@ from wagtail.snippets.models import register_snippet
 from core.blocks import BodyBlock, UpdatePhotosBlock
 
 from .countries import COUNTRY_CHOICES, country_name
+from .forms import ProjectPageForm
 
 CURRENCY_CHOICES = [("EUR", "EUR — euro"), ("XOF", "XOF — franc CFA (UEMOA)"),
                     ("XAF", "XAF — franc CFA (CEMAC)"), ("USD", "USD — dollar américain")]
@@ -180,6 +181,7 @@ class ProjectPage(Page):
 
     parent_page_types = ["projects.ProjectIndexPage"]
     subpage_types = []
+    base_form_class = ProjectPageForm
 
     class Meta:
         verbose_name = _("projet")
