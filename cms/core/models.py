@@ -32,6 +32,20 @@ class HomePage(Page):
         verbose_name = _("page d'accueil")
 
 
+class IndexPage(Page):
+    """A list page (projects, stories): an introduction, and the site builder lists the children."""
+
+    intro = models.TextField(_("introduction"), max_length=600, blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    graphql_fields = [GraphQLString("intro")]
+    parent_page_types = ["core.HomePage"]
+    max_count_per_parent = 1
+
+    class Meta:
+        abstract = True
+
+
 class StandardPage(Page):
     intro = models.TextField(_("introduction"), max_length=600, blank=True)
     body = StreamField(BodyBlock(), verbose_name=_("contenu"))

@@ -30,6 +30,7 @@ from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
 from core.blocks import BodyBlock, UpdatePhotosBlock
+from core.models import IndexPage
 
 from .countries import COUNTRY_CHOICES, country_name
 from .forms import ProjectPageForm
@@ -89,14 +90,8 @@ register_snippet(ProjectTheme)
 register_snippet(Partner)
 
 
-class ProjectIndexPage(Page):
-    intro = models.TextField(_("introduction"), max_length=600, blank=True)
-
-    content_panels = Page.content_panels + [FieldPanel("intro")]
-    graphql_fields = [GraphQLString("intro")]
-    parent_page_types = ["core.HomePage"]
+class ProjectIndexPage(IndexPage):
     subpage_types = ["projects.ProjectPage"]
-    max_count_per_parent = 1
 
     class Meta:
         verbose_name = _("liste des projets")

@@ -14,16 +14,11 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from core.blocks import BodyBlock
+from core.models import IndexPage
 
 
-class StoryIndexPage(Page):
-    intro = models.TextField(_("introduction"), max_length=600, blank=True)
-
-    content_panels = Page.content_panels + [FieldPanel("intro")]
-    graphql_fields = [GraphQLString("intro")]
-    parent_page_types = ["core.HomePage"]
+class StoryIndexPage(IndexPage):
     subpage_types = ["stories.StoryPage"]
-    max_count_per_parent = 1
 
     class Meta:
         verbose_name = _("liste des histoires")
