@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -32,6 +33,18 @@ def fingerprint_theme_static(theme_static: Path) -> dict[str, str]:
     return mapping
 
 
+SAFE_SLUG = re.compile(r"^[a-z0-9-]+$")
+SAFE_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def theme_colours_css(themes: list[dict]) -> str:
+    """The colour editors chose for each project theme, as a stylesheet (the CSP forbids inline styles).
+    Slugs and colours are checked again here, so nothing from the CMS can escape into CSS."""
+    rules = [f".theme--{t['slug']} .badge__dot {{ background: {t['color']}; }}"
+             for t in themes if SAFE_SLUG.match(t.get("slug") or "") and SAFE_COLOUR.match(t.get("color") or "")]
+    return "\n".join(rules) + "\n"
+
+
 class ApiPagesGenerator(Generator):
     """Renders `settings['VDA_SITE'].routes` (built by site_builder.site) into the output folder."""
 
@@ -40,7 +53,11 @@ class ApiPagesGenerator(Generator):
         self.only_urls = self.settings.get("VDA_ONLY_URLS")
         theme_static = Path(self.theme) / "static"
         self.assets = fingerprint_theme_static(theme_static) if theme_static.is_dir() else {}
-        self.env.globals.update(site=self.site_data.site, asset=self.asset_url)
+        self.theme_colours_css = theme_colours_css(self.site_data.site.get("project_themes") or [])
+        digest = hashlib.sha256(self.theme_colours_css.encode()).hexdigest()[:10]
+        self.theme_colours_path = f"css/project-themes.{digest}.css"
+        self.env.globals.update(site=self.site_data.site, asset=self.asset_url,
+                                theme_colours_url="/theme/" + self.theme_colours_path)
         self.errors: list[str] = []
         self.written: list[str] = []
 
@@ -85,6 +102,9 @@ class ApiPagesGenerator(Generator):
         self.settings["VDA_RESULT"].update(written=self.written, errors=self.errors)
 
     def _copy_assets(self):
+        colours = Path(self.output_path) / "theme" / self.theme_colours_path
+        colours.parent.mkdir(parents=True, exist_ok=True)
+        colours.write_text(self.theme_colours_css, encoding="utf-8")
         static = Path(self.theme) / "static"
         for rel, hashed in self.assets.items():
             target = Path(self.output_path) / "theme" / hashed

@@ -90,6 +90,8 @@ def build_site(pages: list[dict], *, base_url: str, media: MediaMap, site_name: 
         "transparency_note": settings.get("transparencyNote") or "",
         "social_image": home_hero, "totals_url": totals_url,
         "feed_url": "/feeds/histoires.atom.xml",
+        "project_themes": sorted({p["theme"]["slug"]: p["theme"] for p in projects.values()
+                                  if p["theme"]["slug"]}.values(), key=lambda t: t["slug"]),
     }
     data = SiteData(site=site, stories=story_cards)
     home_crumb = {"title": "Accueil", "url": "/"}

@@ -128,3 +128,16 @@ def test_money_is_formatted_the_french_way(site):
     _, pages = site
     text = pages["/projets/"].soup.get_text()
     assert "\u00a0€" in text
+
+
+def test_theme_colours_chosen_in_the_cms_reach_the_site(site, cms_server):
+    root, pages = site
+    colours = dict(line.split("|") for line in cms_server.shell(
+        "from projects.models import ProjectTheme\n"
+        "for t in ProjectTheme.objects.all(): print(f'{t.slug}|{t.color}')").split())
+    sheet_href = pages["/"].soup.find("link", href=lambda h: h and "project-themes" in h)["href"]
+    css = (root / sheet_href.lstrip("/")).read_text()
+    used = {c["data-theme"] for c in pages["/projets/"].soup.select("[data-theme]")}
+    assert used
+    for slug in used:
+        assert f".theme--{slug} .badge__dot {{ background: {colours[slug]}; }}" in css

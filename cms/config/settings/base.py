@@ -21,6 +21,7 @@ INSTALLED_APPS = [
     "projects",
     "stories",
     "api",
+    "wagtail.embeds",  # grapple imports its models; installed so they get their own tables
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
     "wagtail.contrib.simple_translation",
