@@ -93,3 +93,14 @@ def test_strict_build_refuses_to_publish_with_warnings(live_server, tree, tmp_pa
     assert cli.returncode == 1, cli.stderr
     assert "Image perdue" in cli.stderr
     assert not out.exists()
+
+
+def test_media_url_mode_links_images_instead_of_copying_them(live_server, tree, tmp_path):
+    factories.make_story(tree, title="Avec image", slug="avec-image")
+    out = tmp_path / "out"
+    result = build(f"{live_server.url}/graphql/", out, media_url="https://media.example.org/",
+                   cache_dir=tmp_path / "cache")
+    assert result.media_files == 0 and not (out / "media").exists()
+    img = sitecheck.load_pages(out)["/histoires/avec-image/"].soup.find("img")
+    assert img["src"].startswith("https://media.example.org/media/images/")
+    assert all(c.strip().startswith("https://media.example.org/") for c in img["srcset"].split(","))

@@ -192,6 +192,10 @@ class ContentLoader:
     def load_site(self):
         site_data = self._yaml(self.root / "site.yaml")
         locale = Locale.get_default()
+        # English is the second language: its locale exists from the start, ready for translations.
+        if not Locale.objects.filter(language_code="en").exists():
+            Locale.objects.create(language_code="en")
+            self.changed += 1
         root = Page.get_first_root_node()
 
         for t in site_data.get("themes", []):
