@@ -46,10 +46,41 @@ def wait_for(url: str, timeout: float = 60) -> None:
     raise RuntimeError(f"{url} did not come up within {timeout} s")
 
 
-class CmsServer:
-    """A CMS process of its own: fresh database, demo content, an admin account, HTTP on a free port."""
+WEBHOOK_SECRET = "whsec_test_vision_damour"
 
-    def __init__(self, workdir: Path, content: Path = CONTENT):
+
+class LocalStripe:
+    """localstripe (the offline Stripe) on a free port: real HTTP, real signed webhooks."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen([str(Path(sys.executable).parent / "localstripe"), "--port", str(self.port),
+                                         "--from-scratch"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for(self.url + "/v1/balance", timeout=30)
+
+    def register_webhook(self, target_url: str, name: str = "vda") -> None:
+        response = requests.post(f"{self.url}/_config/webhooks/{name}",
+                                 data={"url": target_url, "secret": WEBHOOK_SECRET}, timeout=10)
+        response.raise_for_status()
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def localstripe():
+    server = LocalStripe()
+    yield server
+    server.stop()
+
+
+class CmsServer:
+    """A CMS process of its own: fresh database, demo content, an admin account, HTTP on a free port,
+    paying through localstripe (which sends it signed webhooks) when one is given."""
+
+    def __init__(self, workdir: Path, content: Path = CONTENT, stripe: LocalStripe | None = None):
         self.workdir = workdir
         self.content = content
         self.port = free_port()
@@ -58,7 +89,11 @@ class CmsServer:
         self.admin_user, self.admin_password = "admin", "test-admin-password"
         self.env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings.dev", VDA_VAR_DIR=str(workdir),
                         DEMO_ADMIN_USER=self.admin_user, DEMO_ADMIN_PASSWORD=self.admin_password,
-                        WAGTAILADMIN_BASE_URL=self.url, PYTHONUNBUFFERED="1")
+                        WAGTAILADMIN_BASE_URL=self.url, PYTHONUNBUFFERED="1",
+                        STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET, DONATE_RATE_LIMITS="1000,1000,600")
+        self.stripe = stripe
+        if stripe is not None:
+            self.env["STRIPE_API_BASE"] = stripe.url
         self._pg_db = None
         database_url = os.environ.get("DATABASE_URL", "")
         if database_url.startswith("postgres"):
@@ -90,6 +125,8 @@ class CmsServer:
             [sys.executable, str(REPO / "cms" / "manage.py"), "runserver", f"127.0.0.1:{self.port}", "--noreload"],
             env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
         wait_for(self.url + "/admin/login/")
+        if self.stripe is not None:
+            self.stripe.register_webhook(self.url + "/donate/stripe/webhook/")
         return self
 
     def shell(self, code: str) -> str:
@@ -106,8 +143,8 @@ class CmsServer:
 
 
 @pytest.fixture(scope="session")
-def cms_server(tmp_path_factory):
-    server = CmsServer(tmp_path_factory.mktemp("cms")).start()
+def cms_server(tmp_path_factory, localstripe):
+    server = CmsServer(tmp_path_factory.mktemp("cms"), stripe=localstripe).start()
     yield server
     server.stop()
 

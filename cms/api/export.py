@@ -38,7 +38,7 @@ def _querysets(base):
         StoryIndexPage: base.type(StoryIndexPage).specific(),
         ProjectPage: ProjectPage.objects.filter(pk__in=base.type(ProjectPage).values("pk"))
         .select_related("hero_image", "theme").prefetch_related(
-            _image_prefetch("hero_image"), "key_figures", "budget_lines", "updates",
+            _image_prefetch("hero_image"), "key_figures", "suggested_amounts", "budget_lines", "updates",
             Prefetch("gallery_images__image", queryset=images),
             Prefetch("partners", queryset=Partner.objects.select_related("logo")),
         ),

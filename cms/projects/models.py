@@ -141,6 +141,8 @@ class ProjectPage(Page):
             FieldPanel("featured"),
         ], heading=_("Objectif")),
         InlinePanel("key_figures", label=_("Chiffres clés"), max_num=8),
+        InlinePanel("suggested_amounts", label=_("Montant proposé"), heading=_("Montants proposés aux donateurs"),
+                    max_num=4, help_text=_("Jusqu'à quatre montants, chacun avec ce qu'il permet sur le terrain.")),
         InlinePanel("budget_lines", label=_("Budget"), heading=_("Répartition du budget")),
         FieldPanel("body"),
         InlinePanel("gallery_images", label=_("Photos"), heading=_("Galerie")),
@@ -167,6 +169,7 @@ class ProjectPage(Page):
         GraphQLInt("beneficiaries", required=True),
         GraphQLBoolean("featured", required=True),
         GraphQLCollection(GraphQLForeignKey, "key_figures", "projects.ProjectKeyFigure"),
+        GraphQLCollection(GraphQLForeignKey, "suggested_amounts", "projects.SuggestedAmount"),
         GraphQLCollection(GraphQLForeignKey, "budget_lines", "projects.BudgetLine"),
         GraphQLStreamfield("body"),
         GraphQLCollection(GraphQLForeignKey, "gallery_images", "projects.ProjectGalleryImage"),
@@ -212,6 +215,18 @@ class ProjectKeyFigure(Orderable):
     panels = [FieldRowPanel([FieldPanel("value"), FieldPanel("unit")]), FieldPanel("label")]
     graphql_fields = [GraphQLFloat("value", required=True), GraphQLString("unit"),
                       GraphQLString("label", required=True)]
+
+
+class SuggestedAmount(Orderable):
+    """A gift the form proposes, with what it pays for on the ground ("25 € = un kit scolaire")."""
+
+    page = ParentalKey(ProjectPage, related_name="suggested_amounts", on_delete=models.CASCADE)
+    amount = models.PositiveBigIntegerField(_("montant"), validators=[MinValueValidator(1)],
+                                            help_text=_("Dans la devise du projet, en unités mineures (2500 = 25 €)."))
+    label = models.CharField(_("ce qu'il permet"), max_length=80, help_text=_("Ex. : un kit scolaire"))
+
+    panels = [FieldRowPanel([FieldPanel("amount"), FieldPanel("label")])]
+    graphql_fields = [GraphQLInt("amount", required=True), GraphQLString("label", required=True)]
 
 
 class BudgetLine(Orderable):

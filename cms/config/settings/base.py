@@ -21,6 +21,7 @@ INSTALLED_APPS = [
     "projects",
     "stories",
     "api",
+    "donations",
     "wagtail.embeds",  # grapple imports its models; installed so they get their own tables
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -86,6 +87,10 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # Writers queue (up to 20 s) instead of failing; IMMEDIATE takes the write lock at BEGIN, so two
+    # webhook deliveries never deadlock upgrading a read lock.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -107,6 +112,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
+# The theme's CSS and scripts, for the CMS's own payment page (same look as the site).
+STATICFILES_DIRS = [("theme", REPO_DIR / "themes" / "vision" / "static")]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 MEDIA_URL = os.environ.get("MEDIA_URL", "/media/")
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
@@ -149,3 +156,17 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# --- Giving (cms/donations) ---
+# STRIPE_API_BASE points the SDK (and the page's Stripe.js) at localstripe in the demo and tests;
+# unset in production. Keys default to test placeholders that localstripe accepts.
+STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "sk_test_localstripe")
+STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "pk_test_localstripe")
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "whsec_localstripe_demo")
+STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
+STRIPE_WEBHOOK_TOLERANCE = 300  # seconds: Stripe's own default
+DONATE_ALLOWED_ORIGINS = [o.rstrip("/") for o in os.environ.get("DONATE_ALLOWED_ORIGINS", SITE_BASE_URL).split(",") if o]
+DONATE_TRUST_X_FORWARDED_FOR = os.environ.get("DONATE_TRUST_X_FORWARDED_FOR", "0") == "1"
+# Intent creations allowed per IP, per e-mail, in a window of seconds (card-testing protection).
+DONATE_RATE_LIMITS = tuple(int(x) for x in os.environ.get("DONATE_RATE_LIMITS", "10,5,600").split(","))
+DONATE_TOTALS_CACHE_SECONDS = int(os.environ.get("DONATE_TOTALS_CACHE_SECONDS", "30"))

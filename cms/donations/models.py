@@ -1,0 +1,117 @@
+"""Donors, donations and the ledger.
+
+- `Donor`: personal data. It never leaves this database: not in GraphQL, not in the static site, not in logs.
+- `Donation`: what a donor asked for (amount, project, once or monthly) and where Stripe is with it.
+- `LedgerEntry`: the books. One row per movement of money (a payment, each monthly payment, a refund),
+  keyed by the Stripe object that moved it, under a unique constraint: the same webhook delivered twenty
+  times at once still records one gift. Refunds are rows of their own with a negative amount, so a
+  project's total is a plain sum, and receipts (a later issue) can be numbered from these rows.
+- `StripeEvent`: the events already processed (a cheap first filter; the unique keys above are the guard).
+"""
+
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Donor(models.Model):
+    email = models.EmailField(_("courriel"), unique=True)
+    name = models.CharField(_("nom"), max_length=120)
+    address_line1 = models.CharField(_("adresse"), max_length=200, blank=True)
+    postal_code = models.CharField(_("code postal"), max_length=20, blank=True)
+    city = models.CharField(_("ville"), max_length=100, blank=True)
+    country = models.CharField(_("pays"), max_length=2, blank=True)
+    stripe_customer = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("donateur")
+
+    def __str__(self):
+        return f"Donateur n° {self.pk}"  # never the name or email: __str__ ends up in logs
+
+
+class Donation(models.Model):
+    FREQUENCIES = [("once", _("une fois")), ("monthly", _("chaque mois"))]
+    KINDS = [("gift", _("don")), ("sponsorship", _("parrainage"))]
+    STATUSES = [("pending", _("en attente")), ("succeeded", _("payé")), ("active", _("mensuel actif")),
+                ("failed", _("échoué")), ("canceled", _("arrêté"))]
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    donor = models.ForeignKey(Donor, null=True, blank=True, on_delete=models.PROTECT, related_name="donations")
+    project = models.ForeignKey("projects.ProjectPage", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="donations")
+    project_slug = models.SlugField(max_length=255, blank=True, help_text=_("Vide : fonds général."))
+    kind = models.CharField(max_length=12, choices=KINDS, default="gift")
+    frequency = models.CharField(max_length=8, choices=FREQUENCIES, default="once")
+    amount = models.PositiveBigIntegerField(help_text=_("Don, en unités mineures."))
+    fee = models.PositiveBigIntegerField(default=0, help_text=_("Frais couverts par le donateur."))
+    currency = models.CharField(max_length=3)
+    wants_receipt = models.BooleanField(default=False)
+    public_wall = models.BooleanField(default=False)
+    source = models.CharField(max_length=60, blank=True, help_text=_("Page ou partenaire d'origine."))
+    status = models.CharField(max_length=10, choices=STATUSES, default="pending", db_index=True)
+    failure_message = models.CharField(max_length=300, blank=True)
+    stripe_customer = models.CharField(max_length=64, blank=True)
+    stripe_setup_intent = models.CharField(max_length=64, blank=True, db_index=True)
+    stripe_payment_intent = models.CharField(max_length=64, blank=True, db_index=True)
+    stripe_subscription = models.CharField(max_length=64, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    canceled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("don")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Don {self.id}"
+
+    @property
+    def total(self) -> int:
+        return self.amount + self.fee
+
+
+class LedgerEntry(models.Model):
+    KINDS = [("payment", _("paiement")), ("refund", _("remboursement"))]
+
+    donation = models.ForeignKey(Donation, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="entries")
+    kind = models.CharField(max_length=8, choices=KINDS)
+    amount = models.BigIntegerField(help_text=_("Positif pour un paiement, négatif pour un remboursement."))
+    currency = models.CharField(max_length=3)
+    project = models.ForeignKey("projects.ProjectPage", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="ledger_entries")
+    project_slug = models.SlugField(max_length=255, blank=True)
+    frequency = models.CharField(max_length=8, blank=True)
+    donation_kind = models.CharField(max_length=12, blank=True)
+    stripe_object = models.CharField(max_length=64, unique=True,
+                                     help_text=_("pi_… (don ponctuel), in_… (mensualité), re_… (remboursement)."))
+    stripe_charge = models.CharField(max_length=64, blank=True, db_index=True)
+    stripe_event = models.CharField(max_length=64, blank=True)
+    occurred_at = models.DateTimeField(db_index=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("écriture")
+        verbose_name_plural = _("grand livre")
+        ordering = ["-occurred_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=(models.Q(kind="payment", amount__gt=0) |
+                                              models.Q(kind="refund", amount__lt=0)),
+                                   name="ledger_sign_matches_kind"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.stripe_object}"
+
+
+class StripeEvent(models.Model):
+    id = models.CharField(max_length=64, primary_key=True)
+    type = models.CharField(max_length=80)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("événement Stripe")

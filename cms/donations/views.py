@@ -1,0 +1,254 @@
+"""The donation endpoint: JSON for the site's script (and later the widget), a server-rendered payment page
+for browsers whose page script did not run, Stripe's webhook, and live totals. See API.md."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import stripe
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.templatetags.static import static
+from django.utils.cache import patch_cache_control
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from . import gateway, ratelimit, webhooks
+from .forms import DonationRequestForm, flatten_json
+from .ledger import project_totals
+from .models import Donation, Donor
+
+log = logging.getLogger(__name__)
+DECLINED = "Votre carte a été refusée. Aucun montant n'a été prélevé : essayez une autre carte."
+STRIPE_DOWN = "Le service de paiement ne répond pas. Réessayez dans quelques instants ; rien n'a été prélevé."
+
+
+def errors(messages: dict, status: int = 400, **headers) -> JsonResponse:
+    response = JsonResponse({"errors": messages}, status=status)
+    for name, value in headers.items():
+        response[name.replace("_", "-")] = value
+    return response
+
+
+def with_cors(request, response):
+    origin = request.headers.get("Origin")
+    if origin and origin in settings.DONATE_ALLOWED_ORIGINS:
+        response["Access-Control-Allow-Origin"] = origin
+        response["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+        response["Access-Control-Allow-Headers"] = "Content-Type"
+        response["Access-Control-Max-Age"] = "600"
+        response["Vary"] = "Origin"
+    return response
+
+
+def cors(view):
+    """Allowed origins (DONATE_ALLOWED_ORIGINS) may call the JSON API from the browser; preflight answered."""
+    def wrapper(request, *args, **kwargs):
+        if request.method == "OPTIONS":
+            return with_cors(request, HttpResponse(status=204))
+        return with_cors(request, view(request, *args, **kwargs))
+    wrapper.__name__ = view.__name__
+    return csrf_exempt(wrapper)
+
+
+def donation_urls(donation: Donation) -> dict:
+    return {"confirm_url": f"/donate/api/donations/{donation.id}/confirm/",
+            "thank_you_url": f"/donner/merci/?don={donation.id}"}
+
+
+def start_donation(form: DonationRequestForm) -> Donation:
+    """Save the donor and a pending donation, then open the SetupIntent the browser will confirm."""
+    data = form.cleaned_data
+    with transaction.atomic():
+        donor, _ = Donor.objects.get_or_create(email=data["email"], defaults={"name": data["name"]})
+        donor.name = data["name"]
+        if data.get("wants_receipt"):
+            donor.address_line1 = data["address_line1"].strip()
+            donor.postal_code = data["address_postal_code"].strip()
+            donor.city = data["address_city"].strip()
+            donor.country = data["address_country"]
+        donor.save()
+        project = data["project_page"]
+        donation = Donation.objects.create(
+            donor=donor, project=project, project_slug=project.slug if project else "", kind=data["kind"],
+            frequency=data["frequency"], amount=data["amount"], fee=data["fee"], currency=data["currency"],
+            wants_receipt=bool(data.get("wants_receipt")), public_wall=bool(data.get("public_wall")),
+            source=(data.get("source") or "")[:60])
+    created = gateway.create_setup_intent(donation)  # outside the transaction: no lock held during HTTP
+    Donation.objects.filter(pk=donation.pk).update(stripe_customer=created["customer"],
+                                                   stripe_setup_intent=created["setup_intent"])
+    donation.stripe_customer, donation.stripe_setup_intent = created["customer"], created["setup_intent"]
+    donation.client_secret = created["client_secret"]
+    return donation
+
+
+def intent_payload(donation: Donation) -> dict:
+    return {"donation": str(donation.id), "client_secret": donation.client_secret,
+            "publishable_key": settings.STRIPE_PUBLISHABLE_KEY, "stripe_js_url": gateway.stripe_js_url(),
+            "amount": donation.amount, "fee": donation.fee, "total": donation.total, "currency": donation.currency,
+            "frequency": donation.frequency, "kind": donation.kind, **donation_urls(donation)}
+
+
+@cors
+@require_http_methods(["POST", "OPTIONS"])
+def create_intent(request):
+    try:
+        payload = json.loads(request.body or b"")
+    except (ValueError, UnicodeDecodeError):
+        return errors({"__all__": ["Le corps de la requête doit être du JSON."]})
+    if not isinstance(payload, dict):
+        return errors({"__all__": ["Le corps de la requête doit être un objet JSON."]})
+    data, type_errors = flatten_json(payload)
+    wait = ratelimit.check_intent(request, str(data.get("email") or ""))
+    if wait:
+        return errors({"__all__": ["Trop de tentatives de paiement. Réessayez dans quelques minutes."]},
+                      status=429, Retry_After=str(wait))
+    form = DonationRequestForm(data)
+    if type_errors or not form.is_valid():
+        messages = {field: [str(m) for m in msgs] for field, msgs in form.errors.items()}
+        messages.update(type_errors)
+        return errors(messages)
+    try:
+        donation = start_donation(form)
+    except stripe.StripeError as exc:
+        log.warning("stripe refused to open a setup intent: %s", exc.__class__.__name__)
+        return errors({"__all__": [STRIPE_DOWN]}, status=502)
+    return JsonResponse(intent_payload(donation), status=201)
+
+
+def charge(donation: Donation, setup_intent_id: str) -> dict:
+    """Charge (one-off) or subscribe (monthly) with the card the browser just saved."""
+    if donation.status in ("succeeded", "active"):
+        return {"status": "succeeded", "message": "", **donation_urls(donation)}
+    if donation.stripe_payment_intent:  # second call after 3-D Secure
+        pi = gateway.retrieve_payment_intent(donation.stripe_payment_intent)
+        if pi.status == "requires_confirmation":
+            pi = gateway.confirm_payment_intent(pi.id)
+        return payment_state(donation, pi)
+    if setup_intent_id != donation.stripe_setup_intent:
+        return {"status": "failed", "message": "Cette carte ne correspond pas à ce don.", "http": 400}
+    setup = gateway.retrieve_setup_intent(setup_intent_id)
+    if setup.status != "succeeded" or not setup.payment_method:
+        return {"status": "failed", "message": "La carte n'a pas été validée.", "http": 400}
+    payment_method = setup.payment_method if isinstance(setup.payment_method, str) else setup.payment_method.id
+    if donation.frequency == "monthly":
+        subscription = gateway.subscribe(donation, payment_method)
+        Donation.objects.filter(pk=donation.pk).update(stripe_subscription=subscription.id)
+        if subscription.status in ("active", "trialing"):
+            Donation.objects.filter(pk=donation.pk, status="pending").update(status="active")
+            return {"status": "succeeded", "message": "", **donation_urls(donation)}
+        Donation.objects.filter(pk=donation.pk, status="pending").update(status="failed", failure_message=DECLINED)
+        return {"status": "failed", "message": DECLINED}
+    pi = gateway.charge_once(donation, payment_method)
+    Donation.objects.filter(pk=donation.pk).update(stripe_payment_intent=pi.id)
+    return payment_state(donation, pi)
+
+
+def payment_state(donation: Donation, pi) -> dict:
+    if pi.status == "succeeded":
+        return {"status": "succeeded", "message": "", **donation_urls(donation)}
+    if pi.status == "requires_action":
+        return {"status": "requires_action", "client_secret": pi.client_secret, "message": ""}
+    if pi.status == "processing":
+        return {"status": "succeeded", "message": "Paiement en cours de validation.", **donation_urls(donation)}
+    Donation.objects.filter(pk=donation.pk, status="pending").update(status="failed", failure_message=DECLINED)
+    return {"status": "failed", "message": DECLINED}
+
+
+@cors
+@require_http_methods(["POST", "OPTIONS"])
+def confirm_donation(request, donation_id):
+    donation = Donation.objects.filter(pk=donation_id).first()
+    if donation is None:
+        return errors({"__all__": ["Don introuvable."]}, status=404)
+    try:
+        payload = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return errors({"__all__": ["Le corps de la requête doit être du JSON."]})
+    setup_intent = payload.get("setup_intent") if isinstance(payload, dict) else None
+    if not isinstance(setup_intent, str) and not donation.stripe_payment_intent:
+        return errors({"setup_intent": ["Identifiant de carte manquant."]})
+    try:
+        result = charge(donation, setup_intent or "")
+    except stripe.CardError:
+        Donation.objects.filter(pk=donation.pk, status="pending").update(status="failed", failure_message=DECLINED)
+        result = {"status": "failed", "message": DECLINED}
+    except stripe.StripeError as exc:
+        log.warning("stripe error while charging donation %s: %s %s", donation.pk, exc.__class__.__name__,
+                    getattr(exc, "user_message", "") or "")
+        return errors({"__all__": [STRIPE_DOWN]}, status=502)
+    status = result.pop("http", 200)
+    return JsonResponse(result, status=status)
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request):
+    payload = request.body
+    signature = request.headers.get("Stripe-Signature", "")
+    try:
+        stripe.WebhookSignature.verify_header(payload.decode("utf-8"), signature, settings.STRIPE_WEBHOOK_SECRET,
+                                              tolerance=settings.STRIPE_WEBHOOK_TOLERANCE)
+        event = json.loads(payload)
+    except (stripe.SignatureVerificationError, UnicodeDecodeError, ValueError):
+        return errors({"__all__": ["Signature invalide, périmée ou charge utile illisible."]})
+    if not isinstance(event, dict) or not isinstance(event.get("id"), str) or not event.get("type"):
+        return errors({"__all__": ["Événement Stripe mal formé."]})
+    try:
+        outcome = webhooks.process(event)
+    except webhooks.RetryLater as exc:
+        log.info("webhook %s postponed: %s", event["id"], exc)
+        return JsonResponse({"status": "retry"}, status=503)
+    except ValueError as exc:
+        return errors({"__all__": [f"Événement Stripe mal formé : {exc}."]})
+    except Exception:
+        log.exception("webhook %s (%s) failed; Stripe will retry", event["id"], event["type"])
+        return JsonResponse({"status": "error"}, status=500)
+    return JsonResponse({"status": outcome})
+
+
+@cors
+@require_GET
+def totals(request):
+    from django.core.cache import cache
+
+    data = cache.get("donate-totals")
+    if data is None:
+        from django.utils import timezone
+
+        data = {"projects": project_totals(), "updated": timezone.now().isoformat()}
+        cache.set("donate-totals", data, timeout=settings.DONATE_TOTALS_CACHE_SECONDS)
+    response = JsonResponse(data)
+    patch_cache_control(response, public=True, max_age=settings.DONATE_TOTALS_CACHE_SECONDS)
+    return response
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def pay_page(request):
+    """Where the static form posts when its script did not run: the same checks, then the card on a
+    page of our own (Stripe.js), or the form again with its errors."""
+    context = {"site_css_url": static("theme/css/site.css"), "donate_css_url": static("theme/css/donate.css"),
+               "donate_js_url": static("theme/js/donate.js"), "stripe_js_url": gateway.stripe_js_url(),
+               "site_url": settings.SITE_BASE_URL}
+    if request.method == "GET":
+        return render(request, "donations/pay.html", {**context, "form": DonationRequestForm()})
+    form = DonationRequestForm(request.POST)
+    wait = ratelimit.check_intent(request, request.POST.get("email", ""))
+    if wait:
+        response = render(request, "donations/pay.html", {**context, "form": form, "rate_limited": True},
+                          status=429)
+        response["Retry-After"] = str(wait)
+        return response
+    if not form.is_valid():
+        return render(request, "donations/pay.html", {**context, "form": form}, status=400)
+    try:
+        donation = start_donation(form)
+    except stripe.StripeError:
+        return render(request, "donations/pay.html", {**context, "form": form, "stripe_down": STRIPE_DOWN},
+                      status=502)
+    return render(request, "donations/pay.html", {**context, **intent_payload(donation), "donation": donation})
+
