@@ -7,9 +7,13 @@ cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 CMS_PORT=${CMS_PORT:-8000}
 SITE_PORT=${SITE_PORT:-8080}
+STRIPE_PORT=${STRIPE_PORT:-8420}
 export DJANGO_SETTINGS_MODULE=config.settings.dev
 export SITE_BASE_URL=${SITE_BASE_URL:-http://127.0.0.1:$SITE_PORT}
 export WAGTAILADMIN_BASE_URL=${WAGTAILADMIN_BASE_URL:-http://127.0.0.1:$CMS_PORT}
+# Giving runs against localstripe, the offline Stripe: same SDK calls, same signed webhooks.
+export STRIPE_API_BASE=${STRIPE_API_BASE:-http://127.0.0.1:$STRIPE_PORT}
+export STRIPE_WEBHOOK_SECRET=${STRIPE_WEBHOOK_SECRET:-whsec_localstripe_demo}
 
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
@@ -19,6 +23,16 @@ echo "==> database (SQLite in var/) and demo content"
 $PY cms/manage.py migrate --noinput -v0
 $PY cms/manage.py load_content content/
 $PY cms/manage.py ensure_admin
+
+echo "==> localstripe (offline Stripe) on $STRIPE_API_BASE"
+.venv/bin/localstripe --port "$STRIPE_PORT" --from-scratch >var/localstripe.log 2>&1 &
+pids+=($!)
+for _ in $(seq 1 60); do
+  curl -fsS -o /dev/null "$STRIPE_API_BASE/v1/balance" -u sk_test_demo: 2>/dev/null && break
+  sleep 0.5
+done
+curl -fsS -X POST "$STRIPE_API_BASE/_config/webhooks/vision-damour" \
+  -d "url=http://127.0.0.1:$CMS_PORT/donate/stripe/webhook/" -d "secret=$STRIPE_WEBHOOK_SECRET" >/dev/null
 
 echo "==> CMS on http://127.0.0.1:$CMS_PORT/"
 $PY cms/manage.py runserver "127.0.0.1:$CMS_PORT" --noreload >var/cms.log 2>&1 &
@@ -31,7 +45,7 @@ done
 echo "==> static site build"
 $PY -m site_builder build --api "http://127.0.0.1:$CMS_PORT/graphql/" --out public --base-url "$SITE_BASE_URL"
 
-$PY -m site_builder.serve public --port "$SITE_PORT" &
+$PY -m site_builder.serve public --port "$SITE_PORT" --proxy "/donate/=http://127.0.0.1:$CMS_PORT" &
 pids+=($!)
 sleep 0.5
 cat <<MSG
@@ -39,7 +53,8 @@ cat <<MSG
   Vision d'Amour is running:
     CMS admin     http://127.0.0.1:$CMS_PORT/admin/   (user: ${DEMO_ADMIN_USER:-admin}, password: ${DEMO_ADMIN_PASSWORD:-visiondamour})
     GraphQL API   http://127.0.0.1:$CMS_PORT/graphql/
-    Static site   http://127.0.0.1:$SITE_PORT/
+    Static site   http://127.0.0.1:$SITE_PORT/   (give with the test card 4242 4242 4242 4242)
+    localstripe   $STRIPE_API_BASE/   (the offline Stripe)
   Rebuild the site after publishing: make build-site
   Stop with Ctrl-C.
 MSG

@@ -9,4 +9,5 @@ urlpatterns = [
     path("stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),
     path("totals.json", views.totals, name="totals"),
     path("pay/", views.pay_page, name="pay"),
+    path("assets/<path:path>", views.theme_asset, name="asset"),
 ]

@@ -112,8 +112,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-# The theme's CSS and scripts, for the CMS's own payment page (same look as the site).
-STATICFILES_DIRS = [("theme", REPO_DIR / "themes" / "vision" / "static")]
+# The theme's CSS and scripts, served under /donate/assets/ for the CMS's own payment page: it is reached
+# through the site's /donate/ proxy, so everything it loads must live under /donate/ too.
+THEME_STATIC_DIR = REPO_DIR / "themes" / "vision" / "static"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 MEDIA_URL = os.environ.get("MEDIA_URL", "/media/")
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
