@@ -55,14 +55,22 @@ class LocalStripe:
     def __init__(self):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen([str(Path(sys.executable).parent / "localstripe"), "--port", str(self.port),
-                                         "--from-scratch"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        import tempfile
+
+        self.log_path = Path(tempfile.mkstemp(prefix="localstripe-", suffix=".log")[1])  # read it when a test fails
+        with open(self.log_path, "w") as log:
+            self.process = subprocess.Popen([str(Path(sys.executable).parent / "localstripe"), "--port",
+                                             str(self.port), "--from-scratch"], stdout=log, stderr=subprocess.STDOUT)
         wait_for(self.url + "/v1/balance", timeout=30)
 
     def register_webhook(self, target_url: str, name: str = "vda") -> None:
         response = requests.post(f"{self.url}/_config/webhooks/{name}",
                                  data={"url": target_url, "secret": WEBHOOK_SECRET}, timeout=10)
         response.raise_for_status()
+
+    def flush(self) -> None:
+        """Forget every object (customers, intents…): each test starts from an empty Stripe account."""
+        requests.delete(f"{self.url}/_config/data", timeout=10).raise_for_status()
 
     def stop(self) -> None:
         self.process.terminate()

@@ -80,6 +80,7 @@ def test_admin_refuses_a_budget_above_the_goal(admin_client):
             "title": "Puits", "slug": "puits", "summary": "De l'eau.", "theme": tree["theme"].pk, "country": "BF",
             "status": "active", "goal_amount": goal, "currency": "EUR", "beneficiaries": 10,
             "key_figures": inline_formset([]), "gallery_images": inline_formset([]), "updates": inline_formset([]),
+            "suggested_amounts": inline_formset([]),
             "budget_lines": inline_formset([{"label": "Forage", "amount": 3_000_000},
                                             {"label": "Pompe", "amount": 1_000_000}]),
             "body": streamfield([]), "action-publish": "publish",
