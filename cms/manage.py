@@ -2,6 +2,10 @@
 """Django's command-line entry point for the Vision d'Amour CMS."""
 import os
 import sys
+from pathlib import Path
+
+# The CMS renders and formats with the site builder's code (same money format, same preview render).
+sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
 
 if __name__ == "__main__":
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")

@@ -121,8 +121,11 @@ class CmsServer:
             conn.execute(sql)
 
     def manage(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, str(REPO / "cms" / "manage.py"), *args], env=self.env,
-                              capture_output=True, text=True, check=check, timeout=600)
+        done = subprocess.run([sys.executable, str(REPO / "cms" / "manage.py"), *args], env=self.env,
+                              capture_output=True, text=True, timeout=600)
+        if check and done.returncode != 0:
+            raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{done.stderr[-3000:]}")
+        return done
 
     def start(self) -> "CmsServer":
         self.manage("migrate", "--noinput", "-v0")
