@@ -160,7 +160,8 @@ def api_error_message(error: dict, data: dict) -> str:
 
 def build(api_url: str, out: Path, *, base_url: str = "http://127.0.0.1:8080", media_url: str | None = None,
           theme: Path = DEFAULT_THEME, cache_dir: Path = DEFAULT_CACHE, workers: int | None = None,
-          strict: bool = False, totals_url: str | None = None) -> BuildResult:
+          strict: bool = False, totals_url: str | None = "/donate/totals.json",
+          donate_api_base: str = "") -> BuildResult:
     out = Path(out)
     result = BuildResult(out=out)
     t0 = time.perf_counter()
@@ -173,7 +174,8 @@ def build(api_url: str, out: Path, *, base_url: str = "http://127.0.0.1:8080", m
     sites = data.get("siteSettings") or []
     site_name = (sites[0].get("siteName") if sites else None) or "Vision d'Amour"
     site_data = build_site(data["sitePages"], base_url=base_url, media=media, site_name=site_name,
-                           totals_url=totals_url, settings=data.get("settings") or {})
+                           totals_url=totals_url, settings=data.get("settings") or {},
+                           donate_api_base=donate_api_base)
     result.warnings = [api_error_message(e, data) for e in api_errors] + site_data.warnings
     result.timings["model_seconds"] = time.perf_counter() - t1
 

@@ -22,6 +22,8 @@ def main(argv=None) -> int:
                    help="public address of the site, for canonical links, the feed and the sitemap")
     b.add_argument("--media-url", default=os.environ.get("SITE_MEDIA_URL") or None,
                    help="link images to this host instead of copying them into the output")
+    b.add_argument("--donate-api", default=os.environ.get("SITE_DONATE_API", ""),
+                   help="origin of the donation endpoint; empty (default) = same origin, via the CDN's /donate/ proxy")
     b.add_argument("--theme", type=Path, default=DEFAULT_THEME)
     b.add_argument("--workers", type=int, default=None, help="render processes (default: one per core)")
     b.add_argument("--strict", action="store_true", help="fail (and keep the old site) on any page warning")
@@ -30,7 +32,8 @@ def main(argv=None) -> int:
 
     try:
         result = build(args.api, args.out, base_url=args.base_url, media_url=args.media_url, theme=args.theme,
-                       workers=args.workers, strict=args.strict)
+                       workers=args.workers, strict=args.strict, donate_api_base=args.donate_api,
+                       totals_url=f"{args.donate_api.rstrip('/')}/donate/totals.json")
     except (ApiError, BuildError) as exc:
         print(f"build failed, the previous site is unchanged: {exc}", file=sys.stderr)
         return 1

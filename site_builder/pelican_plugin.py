@@ -12,25 +12,14 @@ import hashlib
 import multiprocessing
 import os
 import re
-import shutil
 from pathlib import Path
 
 from pelican import signals
 from pelican.generators import Generator
 
+from .assets import build_assets
+
 PARALLEL_THRESHOLD = 300  # below this, starting workers costs more than it saves
-
-
-def fingerprint_theme_static(theme_static: Path) -> dict[str, str]:
-    """`css/site.css` -> `css/site.<hash>.css`: caches may keep these files forever (netlify.toml)."""
-    mapping = {}
-    for path in sorted(theme_static.rglob("*")):
-        if path.is_file():
-            rel = path.relative_to(theme_static).as_posix()
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
-            stem, dot, ext = rel.rpartition(".")
-            mapping[rel] = f"{stem}.{digest}.{ext}" if dot else f"{rel}.{digest}"
-    return mapping
 
 
 SAFE_SLUG = re.compile(r"^[a-z0-9-]+$")
@@ -52,7 +41,8 @@ class ApiPagesGenerator(Generator):
         self.site_data = self.settings["VDA_SITE"]
         self.only_urls = self.settings.get("VDA_ONLY_URLS")
         theme_static = Path(self.theme) / "static"
-        self.assets = fingerprint_theme_static(theme_static) if theme_static.is_dir() else {}
+        self.built_assets = build_assets(theme_static) if theme_static.is_dir() else {}
+        self.assets = {rel: hashed for rel, (hashed, _data) in self.built_assets.items()}
         self.theme_colours_css = theme_colours_css(self.site_data.site.get("project_themes") or [])
         digest = hashlib.sha256(self.theme_colours_css.encode()).hexdigest()[:10]
         self.theme_colours_path = f"css/project-themes.{digest}.css"
@@ -105,11 +95,10 @@ class ApiPagesGenerator(Generator):
         colours = Path(self.output_path) / "theme" / self.theme_colours_path
         colours.parent.mkdir(parents=True, exist_ok=True)
         colours.write_text(self.theme_colours_css, encoding="utf-8")
-        static = Path(self.theme) / "static"
-        for rel, hashed in self.assets.items():
+        for hashed, data in self.built_assets.values():
             target = Path(self.output_path) / "theme" / hashed
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(static / rel, target)
+            target.write_bytes(data)
 
 
 def get_generators(pelican):

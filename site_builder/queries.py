@@ -46,6 +46,7 @@ query SitePull($locale: String) {
       country countryName region latitude longitude status statusLabel startDate endDate
       goalAmount currency beneficiaries featured
       keyFigures { value unit label }
+      suggestedAmounts { amount label }
       budgetLines { label amount }
       body { ...Blocks }
       galleryImages { caption image { ...Img } }

@@ -31,6 +31,7 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
         body = self.rfile.read(length) if length else None
         headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
         headers["X-Forwarded-For"] = self.client_address[0]
+        headers["X-Forwarded-Host"] = self.headers.get("Host", "")  # as a CDN proxy does
         connection = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=120)
         try:
             connection.request(self.command, self.path, body=body, headers=headers)

@@ -48,7 +48,8 @@ def _seo(page: dict, raw: dict, base_url: str, image=None, description: str = ""
 
 
 def build_site(pages: list[dict], *, base_url: str, media: MediaMap, site_name: str = "Vision d'Amour",
-               totals_url: str | None = None, settings: dict | None = None) -> SiteData:
+               totals_url: str | None = "/donate/totals.json", settings: dict | None = None,
+               donate_api_base: str = "") -> SiteData:
     n = Normalizer(media)
     base_url = base_url.rstrip("/")
     by_type: dict[str, list[dict]] = {}
@@ -90,6 +91,14 @@ def build_site(pages: list[dict], *, base_url: str, media: MediaMap, site_name: 
         "transparency_note": settings.get("transparencyNote") or "",
         "social_image": home_hero, "totals_url": totals_url,
         "feed_url": "/feeds/histoires.atom.xml",
+        "donate": {
+            "api_base": donate_api_base.rstrip("/"),
+            "min_amount": {"EUR": 500, "USD": 500, "XOF": 1000, "XAF": 1000},
+            "max_amount": {"EUR": 1_000_000, "USD": 1_000_000, "XOF": 5_000_000, "XAF": 5_000_000},
+            "fee_rate_bp": 150, "fee_fixed": {"EUR": 25, "USD": 30, "XOF": 165, "XAF": 165},
+            "projects": [{"slug": p["slug"], "title": p["title"], "currency": p["currency"]}
+                         for p in projects.values() if p["status"] != "completed"],
+        },
         "project_themes": sorted({p["theme"]["slug"]: p["theme"] for p in projects.values()
                                   if p["theme"]["slug"]}.values(), key=lambda t: t["slug"]),
     }
@@ -219,18 +228,17 @@ def build_site(pages: list[dict], *, base_url: str, media: MediaMap, site_name: 
                 "body": n.blocks(raw.get("body"), projects), "breadcrumbs": [home_crumb]}
         add(raw, "standard.html", "standard", {"page": page}, description=raw.get("intro") or "")
 
-    # The giving page every "Faire un don" button leads to. The online form arrives with the donations
-    # feature; until then the page says how to give, and which projects need it most.
+    # Giving: the form page (any project, or where the need is greatest) and the thank-you page.
+    open_projects = [p for p in projects.values() if p["status"] != "completed"]
     donate = {"title": "Faire un don", "url": "/donner/", "breadcrumbs": [home_crumb],
-              "intro": "Chaque don finance un projet précis, et vous pouvez suivre ce qu'il devient.",
-              "body": [{"type": "rich_text", "html": (
-                  "<p>Le don en ligne par carte, ponctuel ou mensuel, ouvre très prochainement sur cette page.</p>"
-                  "<p>Vous pouvez dès aujourd'hui choisir un projet ci-dessous et nous écrire pour le soutenir : "
-                  "nous vous répondrons sous deux jours ouvrés.</p>")}]
-              + [{"type": "cta", "text": p["summary"], "button_label": "Voir le projet", "project": p}
-                 for p in list(projects.values())[:3]]}
-    add({"title": "Faire un don"}, "standard.html", "donate", {"page": donate},
+              "intro": "Chaque don finance un projet précis, et vous pouvez suivre ce qu'il devient."}
+    add({"title": "Faire un don"}, "donate.html", "donate", {"page": donate, "projects": open_projects},
         description=donate["intro"])
+    thanks = {"title": "Merci pour votre don", "url": "/donner/merci/", "breadcrumbs": [home_crumb],
+              "intro": "Votre don est bien arrivé. Vous recevrez un e-mail de confirmation."}
+    add({"title": "Merci"}, "thank_you.html", "thank_you", {"page": thanks, "projects": open_projects[:3]},
+        description=thanks["intro"])
+    data.routes[-1].in_sitemap = False
 
     # 404
     not_found = {"title": "Page introuvable", "url": "/404.html", "breadcrumbs": []}

@@ -98,9 +98,11 @@ class DonationRequestForm(forms.Form):
         return data
 
     def _amount(self, data, currency):
-        if data.get("amount") not in (None, ""):
-            return data["amount"]
+        """A typed amount (`amount_display`, whole units) wins over a chosen tile (`amount`, minor units):
+        a donor who clicks 25 € and then types 40 means 40."""
         text = (data.get("amount_display") or "").strip().replace("\u202f", "").replace(" ", "").replace(",", ".")
+        if not text and data.get("amount") not in (None, ""):
+            return data["amount"]
         text = text.rstrip("€").strip()
         if not text:
             self.add_error("amount", _("Choisissez ou saisissez un montant."))

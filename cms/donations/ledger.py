@@ -124,3 +124,12 @@ def project_totals() -> dict[str, dict]:
         totals[slug] = {"raised": int(row.get("raised") or 0), "currency": currency,
                         "donors": int(row.get("donors") or 0) + int(row.get("anonymous") or 0), "goal": goal}
     return totals
+
+
+def site_totals(currency: str = "EUR") -> dict:
+    """The home page's figures: money raised in the NGO's main currency, and distinct donors overall."""
+    raised = LedgerEntry.objects.filter(currency=currency).aggregate(total=Sum("amount"))["total"] or 0
+    donors = (Donation.objects.filter(entries__kind="payment").exclude(donor=None)
+              .values("donor").distinct().count()
+              + Donation.objects.filter(entries__kind="payment", donor=None).distinct().count())
+    return {"raised": int(raised), "currency": currency, "donors": donors}

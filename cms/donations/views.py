@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from . import gateway, ratelimit, webhooks
 from .forms import DonationRequestForm, flatten_json
-from .ledger import project_totals
+from .ledger import project_totals, site_totals
 from .models import Donation, Donor
 
 log = logging.getLogger(__name__)
@@ -237,7 +237,8 @@ def totals(request):
     if data is None:
         from django.utils import timezone
 
-        data = {"projects": project_totals(), "updated": timezone.now().isoformat()}
+        projects = project_totals()
+        data = {"projects": projects, "totals": site_totals(), "updated": timezone.now().isoformat()}
         cache.set("donate-totals", data, timeout=settings.DONATE_TOTALS_CACHE_SECONDS)
     response = JsonResponse(data)
     patch_cache_control(response, public=True, max_age=settings.DONATE_TOTALS_CACHE_SECONDS)
@@ -251,7 +252,14 @@ def pay_page(request):
     page of our own (Stripe.js), or the form again with its errors."""
     context = {"site_css_url": "/donate/assets/css/site.css", "donate_css_url": "/donate/assets/css/donate.css",
                "donate_js_url": "/donate/assets/js/donate.js", "stripe_js_url": gateway.stripe_js_url(),
-               "site_url": settings.SITE_BASE_URL}
+               # Seen through the site's /donate/ proxy, the thank-you page is on the same origin.
+               "site_url": "" if request.headers.get("X-Forwarded-Host") else settings.SITE_BASE_URL}
+    from projects.models import ProjectPage
+    from site_builder.filters import money
+
+    context["projects"] = [{"slug": slug, "title": title} for slug, title in
+                           ProjectPage.objects.live().public().exclude(status="completed")
+                           .order_by("title").values_list("slug", "title")]
     if request.method == "GET":
         return render(request, "donations/pay.html", {**context, "form": DonationRequestForm()})
     form = DonationRequestForm(request.POST)
@@ -268,7 +276,11 @@ def pay_page(request):
     except stripe.StripeError:
         return render(request, "donations/pay.html", {**context, "form": form, "stripe_down": STRIPE_DOWN},
                       status=502)
-    return render(request, "donations/pay.html", {**context, **intent_payload(donation), "donation": donation})
+    return render(request, "donations/pay.html", {
+        **context, **intent_payload(donation), "donation": donation,
+        "project_title": donation.project.title if donation.project else "",
+        "amount_text": money(donation.amount, donation.currency), "fee_text": money(donation.fee, donation.currency),
+        "total_text": money(donation.total, donation.currency)})
 
 
 

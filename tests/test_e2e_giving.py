@@ -1,0 +1,166 @@
+"""Giving in a real browser, on the built static site, through the CDN-like /donate/ proxy, the CMS,
+localstripe (its Stripe.js stand-in takes the card) and its signed webhooks back to the ledger."""
+
+import re
+import threading
+import time
+import uuid
+
+import pytest
+import requests
+
+from site_builder.filters import money
+from site_builder.serve import make_server
+from tests.conftest import free_port
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def site(built_site, cms_server):
+    port = free_port()
+    server = make_server(built_site.out, port, proxies={"/donate/": cms_server.url})
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def project_slug(cms_server):
+    return cms_server.shell(
+        "from projects.models import ProjectPage\n"
+        "print(ProjectPage.objects.live().filter(currency='EUR').exclude(status='completed')"
+        ".order_by('title').first().slug)").strip()
+
+
+def raised(site, slug) -> int:
+    return requests.get(f"{site}/donate/totals.json", timeout=10).json()["projects"][slug]["raised"]
+
+
+def wait_for_raised(site, slug, expected, timeout=15):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if raised(site, slug) == expected:
+            return True
+        time.sleep(0.25)
+    return False
+
+
+def ledger_for(cms_server, email) -> str:
+    return cms_server.shell(
+        "from donations.models import Donation, LedgerEntry\n"
+        f"d = Donation.objects.filter(donor__email='{email}')\n"
+        "print(sorted(d.values_list('status', flat=True)), "
+        "sorted(LedgerEntry.objects.filter(donation__in=d).values_list('kind', 'amount', 'frequency')))").strip()
+
+
+def fill_card(form, number):
+    mount = form.locator("[data-card-mount]")
+    mount.locator("input[placeholder=number]").fill(number)
+    mount.locator("input[placeholder=exp_month]").fill("12")
+    mount.locator("input[placeholder=exp_year]").fill("30")
+    mount.locator("input[placeholder=cvc]").fill("123")
+    mount.locator("input[placeholder=postal_code]").fill("75011")
+
+
+def start_gift(page, site, slug, email, plan=None, amount_label="25"):
+    page.goto(f"{site}/projets/{slug}/")
+    form = page.locator("form[data-donate]").first
+    if plan:
+        form.locator("label.df-tile--plan", has_text=plan).click()
+    form.locator("label.df-tile--amount", has_text=amount_label).first.click()
+    form.locator("[name=name]").fill("Awa Diallo")
+    form.locator("[name=email]").fill(email)
+    form.locator("[data-submit]").click()
+    form.locator("[data-card-mount] input").first.wait_for(timeout=15000)
+    return form
+
+
+def test_one_off_gift_of_25_euros_moves_the_progress_bar(site, cms_server, project_slug, page):
+    before = raised(site, project_slug)
+    email = f"once-{uuid.uuid4().hex[:6]}@example.org"
+    form = start_gift(page, site, project_slug, email)
+    assert "25" in form.locator("[data-submit]").inner_text()
+    fill_card(form, "4242424242424242")
+    with page.expect_navigation(url=re.compile(r"/donner/merci/"), timeout=20000):
+        form.locator("[data-submit]").click()
+    assert page.locator("body").get_attribute("data-page-type") == "thank_you"
+    assert "Merci" in page.locator("h1").inner_text()
+
+    assert wait_for_raised(site, project_slug, before + 2500), "the webhook recorded the gift"
+    assert ledger_for(cms_server, email) == "['succeeded'] [('payment', 2500, 'once')]"
+    page.goto(f"{site}/projets/{project_slug}/")
+    box = page.locator(f"[data-project='{project_slug}']").first
+    page.wait_for_function(f"document.querySelector(\"[data-project='{project_slug}']\").dataset.raised == "
+                           f"'{before + 2500}'", timeout=10000)
+    assert money(before + 2500, "EUR") in box.inner_text()
+
+
+def test_monthly_gift_subscribes_and_records_the_first_month(site, cms_server, project_slug, page):
+    email = f"monthly-{uuid.uuid4().hex[:6]}@example.org"
+    form = start_gift(page, site, project_slug, email, plan="Chaque mois")
+    assert "par mois" in form.locator("[data-submit]").inner_text()
+    fill_card(form, "4242424242424242")
+    with page.expect_navigation(url=re.compile(r"/donner/merci/"), timeout=20000):
+        form.locator("[data-submit]").click()
+    deadline = time.time() + 15
+    while time.time() < deadline and "payment" not in ledger_for(cms_server, email):
+        time.sleep(0.25)
+    assert ledger_for(cms_server, email) == "['active'] [('payment', 2500, 'monthly')]"
+
+
+@pytest.mark.parametrize("card, where", [("4000000000000002", "when saved"), ("4000000000000341", "when charged")])
+def test_declined_card_shows_a_clear_message_and_records_nothing(site, cms_server, project_slug, page, card, where):
+    before = raised(site, project_slug)
+    email = f"declined-{uuid.uuid4().hex[:6]}@example.org"
+    form = start_gift(page, site, project_slug, email)
+    fill_card(form, card)
+    form.locator("[data-submit]").click()
+    status = form.locator("[data-status]")
+    status.filter(has_text="refusée").wait_for(timeout=15000)
+    assert page.url.startswith(f"{site}/projets/")  # still on the page, nothing lost
+    assert form.locator("[name=email]").input_value() == email
+    time.sleep(1.5)  # give any webhook time to arrive
+    assert "payment" not in ledger_for(cms_server, email), where
+    assert raised(site, project_slug) == before
+
+
+def test_without_the_page_script_the_cms_payment_page_takes_over(site, cms_server, project_slug, browser):
+    """The static page's script blocked (or failed): the form posts to the CMS, whose page takes the card."""
+    context = browser.new_context(locale="fr-FR")
+    page = context.new_page()
+    page.route(re.compile(r"/theme/js/donate\.[0-9a-f]+\.js$"), lambda route: route.abort())
+    email = f"nojs-{uuid.uuid4().hex[:6]}@example.org"
+    page.goto(f"{site}/projets/{project_slug}/")
+    form = page.locator("form[data-donate]").first
+    form.locator("label.df-tile--amount", has_text="50").first.click()
+    form.locator("[name=name]").fill("Awa Diallo")
+    form.locator("[name=email]").fill(email)
+    with page.expect_navigation(url=re.compile(r"/donate/pay/")):
+        form.locator("button[type=submit]").click()
+    assert "Finaliser mon don" in page.locator("h1").inner_text()
+    pay = page.locator("form[data-donate-pay]")
+    pay.locator("[data-card-mount] input").first.wait_for(timeout=15000)
+    fill_card(pay, "4242424242424242")
+    with page.expect_navigation(url=re.compile(r"/donner/merci/"), timeout=20000):
+        pay.locator("[data-submit], button[type=submit]").first.click()
+    deadline = time.time() + 15
+    while time.time() < deadline and "payment" not in ledger_for(cms_server, email):
+        time.sleep(0.25)
+    assert ledger_for(cms_server, email) == "['succeeded'] [('payment', 5000, 'once')]"
+    context.close()
+
+
+def test_without_javascript_at_all_bad_input_comes_back_with_messages(site, project_slug, browser):
+    context = browser.new_context(locale="fr-FR", java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{site}/projets/{project_slug}/")
+    form = page.locator("form[data-donate]").first
+    form.locator("[name=name]").fill("Awa")
+    form.locator("[name=email]").fill("awa@example.org")
+    # no amount chosen (the browser's own checks let it through; "2 €" would be stopped by min=5)
+    with page.expect_navigation(url=re.compile(r"/donate/pay/")):
+        form.locator("button[type=submit]").click()
+    assert "Choisissez ou saisissez un montant." in page.locator("main").inner_text()
+    assert page.locator("[name=email]").input_value() == "awa@example.org"  # nothing the donor typed is lost
+    context.close()
