@@ -146,3 +146,15 @@ def test_theme_colours_chosen_in_the_cms_reach_the_site(site, cms_server):
     assert used
     for slug in used:
         assert f".theme--{slug} .badge__dot {{ background: {colours[slug]}; }}" in css
+
+
+def test_donation_form_proposes_the_editors_amounts_with_their_impact(site):
+    _, pages = site
+    form = pages["/projets/ecole-de-koudougou/"].soup.find("form", attrs={"data-donate": True})
+    assert form is not None and form["action"].endswith("/donate/pay/")
+    tiles = [t.get_text(" ", strip=True) for t in form.select("label.df-tile--amount")]
+    assert any("25" in t and "un kit scolaire" in t for t in tiles), tiles
+    assert form.find("input", attrs={"name": "project"})["value"] == "ecole-de-koudougou"
+    for page in pages.values():  # every project and story page carries a form
+        if page.page_type in ("project", "story"):
+            assert page.soup.find("form", attrs={"data-donate": True}), page.url

@@ -63,42 +63,46 @@ def fill_card(form, number):
     mount.locator("input[placeholder=postal_code]").fill("75011")
 
 
-def start_gift(page, site, slug, email, plan=None, amount_label="25"):
+def start_gift(page, site, slug, email, plan=None):
+    """Choose the first suggested amount (with its impact label), fill in the donor, open the card step.
+    Returns the form and the chosen amount in minor units."""
     page.goto(f"{site}/projets/{slug}/")
     form = page.locator("form[data-donate]").first
     if plan:
         form.locator("label.df-tile--plan", has_text=plan).click()
-    form.locator("label.df-tile--amount", has_text=amount_label).first.click()
+    tile = form.locator("label.df-tile--amount").first
+    amount = int(tile.locator("input[name=amount]").get_attribute("value"))
+    tile.click()
     form.locator("[name=name]").fill("Awa Diallo")
     form.locator("[name=email]").fill(email)
     form.locator("[data-submit]").click()
     form.locator("[data-card-mount] input").first.wait_for(timeout=15000)
-    return form
+    return form, amount
 
 
-def test_one_off_gift_of_25_euros_moves_the_progress_bar(site, cms_server, project_slug, page):
+def test_one_off_gift_moves_the_progress_bar(site, cms_server, project_slug, page):
     before = raised(site, project_slug)
     email = f"once-{uuid.uuid4().hex[:6]}@example.org"
-    form = start_gift(page, site, project_slug, email)
-    assert "25" in form.locator("[data-submit]").inner_text()
+    form, amount = start_gift(page, site, project_slug, email)
+    assert money(amount, "EUR") in form.locator("[data-submit]").inner_text()
     fill_card(form, "4242424242424242")
     with page.expect_navigation(url=re.compile(r"/donner/merci/"), timeout=20000):
         form.locator("[data-submit]").click()
     assert page.locator("body").get_attribute("data-page-type") == "thank_you"
     assert "Merci" in page.locator("h1").inner_text()
 
-    assert wait_for_raised(site, project_slug, before + 2500), "the webhook recorded the gift"
-    assert ledger_for(cms_server, email) == "['succeeded'] [('payment', 2500, 'once')]"
+    assert wait_for_raised(site, project_slug, before + amount), "the webhook recorded the gift"
+    assert ledger_for(cms_server, email) == f"['succeeded'] [('payment', {amount}, 'once')]"
     page.goto(f"{site}/projets/{project_slug}/")
     box = page.locator(f"[data-project='{project_slug}']").first
     page.wait_for_function(f"document.querySelector(\"[data-project='{project_slug}']\").dataset.raised == "
-                           f"'{before + 2500}'", timeout=10000)
-    assert money(before + 2500, "EUR") in box.inner_text()
+                           f"'{before + amount}'", timeout=10000)
+    assert money(before + amount, "EUR") in box.inner_text()
 
 
 def test_monthly_gift_subscribes_and_records_the_first_month(site, cms_server, project_slug, page):
     email = f"monthly-{uuid.uuid4().hex[:6]}@example.org"
-    form = start_gift(page, site, project_slug, email, plan="Chaque mois")
+    form, amount = start_gift(page, site, project_slug, email, plan="Chaque mois")
     assert "par mois" in form.locator("[data-submit]").inner_text()
     fill_card(form, "4242424242424242")
     with page.expect_navigation(url=re.compile(r"/donner/merci/"), timeout=20000):
@@ -106,14 +110,14 @@ def test_monthly_gift_subscribes_and_records_the_first_month(site, cms_server, p
     deadline = time.time() + 15
     while time.time() < deadline and "payment" not in ledger_for(cms_server, email):
         time.sleep(0.25)
-    assert ledger_for(cms_server, email) == "['active'] [('payment', 2500, 'monthly')]"
+    assert ledger_for(cms_server, email) == f"['active'] [('payment', {amount}, 'monthly')]"
 
 
 @pytest.mark.parametrize("card, where", [("4000000000000002", "when saved"), ("4000000000000341", "when charged")])
 def test_declined_card_shows_a_clear_message_and_records_nothing(site, cms_server, project_slug, page, card, where):
     before = raised(site, project_slug)
     email = f"declined-{uuid.uuid4().hex[:6]}@example.org"
-    form = start_gift(page, site, project_slug, email)
+    form, _amount = start_gift(page, site, project_slug, email)
     fill_card(form, card)
     form.locator("[data-submit]").click()
     status = form.locator("[data-status]")
@@ -133,7 +137,9 @@ def test_without_the_page_script_the_cms_payment_page_takes_over(site, cms_serve
     email = f"nojs-{uuid.uuid4().hex[:6]}@example.org"
     page.goto(f"{site}/projets/{project_slug}/")
     form = page.locator("form[data-donate]").first
-    form.locator("label.df-tile--amount", has_text="50").first.click()
+    tile = form.locator("label.df-tile--amount").nth(1)
+    amount = int(tile.locator("input[name=amount]").get_attribute("value"))
+    tile.click()
     form.locator("[name=name]").fill("Awa Diallo")
     form.locator("[name=email]").fill(email)
     with page.expect_navigation(url=re.compile(r"/donate/pay/")):
@@ -147,7 +153,7 @@ def test_without_the_page_script_the_cms_payment_page_takes_over(site, cms_serve
     deadline = time.time() + 15
     while time.time() < deadline and "payment" not in ledger_for(cms_server, email):
         time.sleep(0.25)
-    assert ledger_for(cms_server, email) == "['succeeded'] [('payment', 5000, 'once')]"
+    assert ledger_for(cms_server, email) == f"['succeeded'] [('payment', {amount}, 'once')]"
     context.close()
 
 

@@ -24,7 +24,7 @@ from wagtail.models import Locale, Page, Site
 
 from core.models import ContentFingerprint, HomePage, SiteSettings, StandardPage
 from projects.models import (BudgetLine, Partner, ProjectGalleryImage, ProjectIndexPage, ProjectKeyFigure,
-                             ProjectPage, ProjectTheme, ProjectUpdate)
+                             ProjectPage, ProjectTheme, ProjectUpdate, SuggestedAmount)
 from stories.models import StoryIndexPage, StoryPage
 
 
@@ -283,6 +283,8 @@ class ContentLoader:
                 page.partners = partners
                 page.key_figures = [ProjectKeyFigure(value=f["value"], unit=f.get("unit", ""), label=f["label"])
                                     for f in data.get("key_figures") or []]
+                page.suggested_amounts = [SuggestedAmount(amount=int(a["amount"]), label=a.get("label", ""))
+                                          for a in data.get("suggested_amounts") or []]
                 page.budget_lines = [BudgetLine(label=b["label"], amount=int(b["amount"]))
                                      for b in data.get("budget") or []]
                 page.gallery_images = [ProjectGalleryImage(image=self.image(g["image"], where),
