@@ -60,6 +60,8 @@ query SitePull($locale: String) {
       tags { name }
     }
   }
+  donationTotals { slug raised currency donors }
+  siteTotals { raised currency donors }
   siteSettings: sites { siteName hostname }
   settings: setting(name: "SiteSettings") { ... on SiteSettings { tagline contactEmail transparencyNote } }
 }

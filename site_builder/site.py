@@ -49,7 +49,8 @@ def _seo(page: dict, raw: dict, base_url: str, image=None, description: str = ""
 
 def build_site(pages: list[dict], *, base_url: str, media: MediaMap, site_name: str = "Vision d'Amour",
                totals_url: str | None = "/donate/totals.json", settings: dict | None = None,
-               donate_api_base: str = "") -> SiteData:
+               donate_api_base: str = "", totals: list | None = None,
+               site_totals: dict | None = None) -> SiteData:
     n = Normalizer(media)
     base_url = base_url.rstrip("/")
     by_type: dict[str, list[dict]] = {}
@@ -69,6 +70,11 @@ def build_site(pages: list[dict], *, base_url: str, media: MediaMap, site_name: 
     for raw in projects_raw:
         n._page = raw["title"]
         projects[str(raw["id"])] = project_card(raw, n)
+    by_slug = {p["slug"]: p for p in projects.values()}
+    for row in totals or []:  # money raised at build time; totals.js refreshes it live
+        card = by_slug.get(row["slug"])
+        if card is not None and row.get("currency") == card["currency"]:
+            card["raised"], card["donors"] = row["raised"], row["donors"]
     stories_raw = sorted(by_type.get("story", []), key=lambda s: (s.get("date") or "", s["id"]), reverse=True)
     story_cards = []
     for raw in stories_raw:
@@ -117,8 +123,9 @@ def build_site(pages: list[dict], *, base_url: str, media: MediaMap, site_name: 
         featured = [p for p in projects.values() if p["featured"]] or list(projects.values())[:3]
         page = {"title": home_raw["title"], "url": "/", "intro": home_raw.get("intro", ""), "hero": home_hero,
                 "body": n.blocks(home_raw.get("body"), projects), "breadcrumbs": []}
-        totals = {"raised": sum(p["raised"] for p in projects.values()), "currency": "EUR",
-                  "donors": sum(p["donors"] for p in projects.values()), "projects": len(projects),
+        summary = site_totals or {}
+        totals = {"raised": summary.get("raised", 0), "currency": summary.get("currency", "EUR"),
+                  "donors": summary.get("donors", 0), "projects": len(projects),
                   "beneficiaries": sum(p["beneficiaries"] for p in projects.values()),
                   "countries": len({p["country"] for p in projects.values()}), "stories": len(story_cards)}
         add(home_raw, "home.html", "home", {"page": page, "featured_projects": featured[:6],

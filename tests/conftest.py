@@ -46,7 +46,7 @@ def wait_for(url: str, timeout: float = 60) -> None:
     raise RuntimeError(f"{url} did not come up within {timeout} s")
 
 
-WEBHOOK_SECRET = "whsec_test_vision_damour"
+from tests.stripe_events import WEBHOOK_SECRET  # noqa: E402  (one secret for localstripe and our own events)
 
 
 class LocalStripe:

@@ -104,3 +104,18 @@ def test_media_url_mode_links_images_instead_of_copying_them(live_server, tree, 
     img = sitecheck.load_pages(out)["/histoires/avec-image/"].soup.find("img")
     assert img["src"].startswith("https://media.example.org/media/images/")
     assert all(c.strip().startswith("https://media.example.org/") for c in img["srcset"].split(","))
+
+
+def test_the_build_bakes_in_the_money_raised(live_server, tree, tmp_path):
+    import datetime as dt
+
+    from donations.models import LedgerEntry
+
+    factories.make_project(tree, title="Puits", slug="puits")
+    LedgerEntry.objects.create(kind="payment", amount=1_000_000, currency="EUR", project_slug="puits",
+                               stripe_object="pi_baked", occurred_at=dt.datetime.now(dt.timezone.utc))
+    build(f"{live_server.url}/graphql/", tmp_path / "out", cache_dir=tmp_path / "cache")
+    page = sitecheck.load_pages(tmp_path / "out")["/projets/puits/"]
+    box = page.soup.find(attrs={"data-project": "puits"})
+    assert box["data-raised"] == "1000000"
+    assert "10\u202f000\u00a0€" in box.get_text()  # 10 000 € of a 40 000 € goal, before any script runs

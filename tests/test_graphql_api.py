@@ -104,3 +104,25 @@ def test_malformed_query_is_a_400_not_a_500(client, tree):
     assert payload["errors"][0]["message"].startswith("Syntax Error")
     response = client.post("/graphql/", "not json", content_type="application/json")
     assert response.status_code == 400
+
+
+def test_totals_for_the_build_are_sums_without_personal_data(client, tree):
+    import datetime as dt
+
+    from donations.models import Donation, Donor, LedgerEntry
+
+    factories.make_project(tree, title="Puits", slug="puits")
+    donor = Donor.objects.create(email="secret@example.org", name="Nom Secret")
+    donation = Donation.objects.create(donor=donor, project_slug="puits", amount=5000, currency="EUR")
+    now = dt.datetime.now(dt.timezone.utc)
+    LedgerEntry.objects.create(donation=donation, kind="payment", amount=5000, currency="EUR", project_slug="puits",
+                               stripe_object="pi_a", occurred_at=now)
+    LedgerEntry.objects.create(donation=donation, kind="refund", amount=-1000, currency="EUR", project_slug="puits",
+                               stripe_object="re_a", occurred_at=now)
+    status, payload = post(client, "{ donationTotals { slug raised currency donors goal } "
+                                   "siteTotals { raised currency donors } }")
+    assert status == 200, payload
+    assert payload["data"]["donationTotals"] == [
+        {"slug": "puits", "raised": 4000, "currency": "EUR", "donors": 1, "goal": 4_000_000}]
+    assert payload["data"]["siteTotals"] == {"raised": 4000, "currency": "EUR", "donors": 1}
+    assert "secret" not in json.dumps(payload).lower()

@@ -74,6 +74,22 @@ def stream_values(pages):
                 yield update.photos
 
 
+class ProjectTotals(graphene.ObjectType):
+    """Money raised for one project: the same figures as /donate/totals.json (no personal data)."""
+
+    slug = graphene.String(required=True)
+    raised = graphene.Int(required=True, description="Minor units, refunds deducted.")
+    currency = graphene.String(required=True)
+    donors = graphene.Int(required=True)
+    goal = graphene.Int(required=True)
+
+
+class SiteTotals(graphene.ObjectType):
+    raised = graphene.Int(required=True)
+    currency = graphene.String(required=True)
+    donors = graphene.Int(required=True)
+
+
 class SiteExportQuery:
     # Items are nullable on purpose: a page whose required field fails becomes null (with an error naming
     # it) instead of nulling the whole list, so one broken page never stops the build of the others.
@@ -91,6 +107,20 @@ class SiteExportQuery:
         # response. The view's request_scope drops it when the request ends.
         activate(load_references(collect_references(stream_values(pages))))
         return pages
+
+    donation_totals = graphene.List(graphene.NonNull(ProjectTotals), required=True,
+                                    description="Money raised per live project (for the build's progress bars).")
+    site_totals = graphene.Field(SiteTotals, required=True, description="Raised in EUR and donors, site-wide.")
+
+    def resolve_donation_totals(self, info, **kwargs):
+        from donations.ledger import project_totals
+
+        return [ProjectTotals(slug=slug, **values) for slug, values in project_totals().items()]
+
+    def resolve_site_totals(self, info, **kwargs):
+        from donations.ledger import site_totals
+
+        return SiteTotals(**site_totals())
 
     def resolve_project_themes(self, info, **kwargs):
         return list(ProjectTheme.objects.values_list("slug", flat=True))

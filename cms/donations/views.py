@@ -60,27 +60,27 @@ def donation_urls(donation: Donation) -> dict:
 
 
 def start_donation(form: DonationRequestForm) -> Donation:
-    """Save the donor and a pending donation, then open the SetupIntent the browser will confirm."""
+    """Open the SetupIntent the browser will confirm, then save the donor and the pending donation in one
+    transaction. Stripe first: no database lock is held while we wait for it, and the idempotency keys
+    (built from the donation id, chosen here) make a retried request reuse the same Stripe objects."""
     data = form.cleaned_data
+    project = data["project_page"]
+    donation = Donation(
+        project=project, project_slug=project.slug if project else "", kind=data["kind"],
+        frequency=data["frequency"], amount=data["amount"], fee=data["fee"], currency=data["currency"],
+        wants_receipt=bool(data.get("wants_receipt")), public_wall=bool(data.get("public_wall")),
+        source=(data.get("source") or "")[:60])
+    donation.donor = Donor(email=data["email"], name=data["name"])  # for the Stripe customer's name and e-mail
+    created = gateway.create_setup_intent(donation)
+    fields = {"name": data["name"]}
+    if data.get("wants_receipt"):
+        fields.update(address_line1=data["address_line1"].strip(), postal_code=data["address_postal_code"].strip(),
+                      city=data["address_city"].strip(), country=data["address_country"])
     with transaction.atomic():
-        donor, _ = Donor.objects.get_or_create(email=data["email"], defaults={"name": data["name"]})
-        donor.name = data["name"]
-        if data.get("wants_receipt"):
-            donor.address_line1 = data["address_line1"].strip()
-            donor.postal_code = data["address_postal_code"].strip()
-            donor.city = data["address_city"].strip()
-            donor.country = data["address_country"]
-        donor.save()
-        project = data["project_page"]
-        donation = Donation.objects.create(
-            donor=donor, project=project, project_slug=project.slug if project else "", kind=data["kind"],
-            frequency=data["frequency"], amount=data["amount"], fee=data["fee"], currency=data["currency"],
-            wants_receipt=bool(data.get("wants_receipt")), public_wall=bool(data.get("public_wall")),
-            source=(data.get("source") or "")[:60])
-    created = gateway.create_setup_intent(donation)  # outside the transaction: no lock held during HTTP
-    Donation.objects.filter(pk=donation.pk).update(stripe_customer=created["customer"],
-                                                   stripe_setup_intent=created["setup_intent"])
-    donation.stripe_customer, donation.stripe_setup_intent = created["customer"], created["setup_intent"]
+        donor, _ = Donor.objects.update_or_create(email=data["email"], defaults=fields)
+        donation.donor = donor
+        donation.stripe_customer, donation.stripe_setup_intent = created["customer"], created["setup_intent"]
+        donation.save(force_insert=True)
     donation.client_secret = created["client_secret"]
     return donation
 
