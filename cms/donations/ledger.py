@@ -69,42 +69,38 @@ def _totals_changed() -> None:
     transaction.on_commit(lambda: cache.delete("donate-totals"))
 
 
-def record_payment(*, donation: Donation, stripe_object: str, amount: int, currency: str, occurred,
-                   stripe_charge: str = "", stripe_event: str = "") -> bool:
-    """Insert the payment; False when this Stripe object was recorded already."""
-    if amount <= 0:
-        return False
+def _insert_once(**fields) -> bool:
+    """Insert a ledger row; False (and nothing written) when its Stripe object is in the books already.
+    The savepoint keeps the caller's transaction usable after a duplicate."""
     try:
-        with transaction.atomic():  # a savepoint: a duplicate leaves the caller's transaction usable
-            LedgerEntry.objects.create(
-                donation=donation, kind="payment", amount=amount, currency=currency.upper(),
-                project_id=donation.project_id, project_slug=donation.project_slug,
-                frequency=donation.frequency, donation_kind=donation.kind, stripe_object=stripe_object,
-                stripe_charge=stripe_charge or "", stripe_event=stripe_event, occurred_at=_when(occurred))
+        with transaction.atomic():
+            LedgerEntry.objects.create(**fields)
     except IntegrityError:
-        if LedgerEntry.objects.filter(stripe_object=stripe_object).exists():
+        if LedgerEntry.objects.filter(stripe_object=fields["stripe_object"]).exists():
             return False
         raise
     _totals_changed()
     return True
+
+
+def record_payment(*, donation: Donation, stripe_object: str, amount: int, currency: str, occurred,
+                   stripe_charge: str = "", stripe_event: str = "") -> bool:
+    if amount <= 0:
+        return False
+    return _insert_once(
+        donation=donation, kind="payment", amount=amount, currency=currency.upper(),
+        project_id=donation.project_id, project_slug=donation.project_slug, frequency=donation.frequency,
+        donation_kind=donation.kind, stripe_object=stripe_object, stripe_charge=stripe_charge or "",
+        stripe_event=stripe_event, occurred_at=_when(occurred))
 
 
 def record_refund(*, original: LedgerEntry, stripe_object: str, amount: int, occurred,
                   stripe_event: str = "") -> bool:
-    try:
-        with transaction.atomic():
-            LedgerEntry.objects.create(
-                donation=original.donation, kind="refund", amount=-abs(amount), currency=original.currency,
-                project_id=original.project_id, project_slug=original.project_slug,
-                frequency=original.frequency, donation_kind=original.donation_kind,
-                stripe_object=stripe_object, stripe_charge=original.stripe_charge, stripe_event=stripe_event,
-                occurred_at=_when(occurred))
-    except IntegrityError:
-        if LedgerEntry.objects.filter(stripe_object=stripe_object).exists():
-            return False
-        raise
-    _totals_changed()
-    return True
+    return _insert_once(
+        donation=original.donation, kind="refund", amount=-abs(amount), currency=original.currency,
+        project_id=original.project_id, project_slug=original.project_slug, frequency=original.frequency,
+        donation_kind=original.donation_kind, stripe_object=stripe_object, stripe_charge=original.stripe_charge,
+        stripe_event=stripe_event, occurred_at=_when(occurred))
 
 
 def project_totals() -> dict[str, dict]:
