@@ -106,16 +106,3 @@ def request_scope():
 def activate(loaded: dict) -> None:
     """Make `loaded` the bulk-read cache until the enclosing `request_scope` ends."""
     _cache.set(loaded)
-
-
-@contextlib.contextmanager
-def prefetched_streams(stream_values, extra: dict | None = None):
-    """Within the block, stream choosers resolve from one bulk load instead of a query per stream."""
-    loaded = load_references(collect_references(stream_values))
-    for model, objects in (extra or {}).items():
-        loaded.setdefault(model, {}).update(objects)
-    token = _cache.set(loaded)
-    try:
-        yield loaded
-    finally:
-        _cache.reset(token)
