@@ -1,9 +1,10 @@
 """Bulk reads without N+1 queries.
 
 A StreamField resolves its choosers (images, pages, documents) one stream at a time: reading 10,000 story
-bodies costs 10,000 queries. Before a bulk read, `prefetch_stream_references(pages)` walks the raw JSON of
-every stream once, loads each referenced model in one query, and parks the objects in a context-local cache
-that `PrefetchingChooserMixin.bulk_to_python` reads first. Outside such a read nothing changes.
+bodies costs 10,000 queries. Before a bulk read, `collect_references` walks the raw JSON of every stream once,
+`load_references` loads each referenced model in one query, and `activate` parks the objects in a
+context-local cache that `PrefetchingChooserMixin.bulk_to_python` reads first, until the request's
+`request_scope` ends (api/views.py). Outside such a read nothing changes.
 """
 
 from __future__ import annotations
