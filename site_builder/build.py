@@ -176,6 +176,7 @@ def build(api_url: str, out: Path, *, base_url: str = "http://127.0.0.1:8080", m
     site_data = build_site(data["sitePages"], base_url=base_url, media=media, site_name=site_name,
                            totals_url=totals_url, settings=data.get("settings") or {},
                            donate_api_base=donate_api_base, totals=data.get("donationTotals") or [],
+                           donation_rules=data.get("donationRules") or [],
                            site_totals=data.get("siteTotals"))
     result.warnings = [api_error_message(e, data) for e in api_errors] + site_data.warnings
     result.timings["model_seconds"] = time.perf_counter() - t1

@@ -153,12 +153,9 @@ def site_path(url_path: str, root_path: str) -> str:
     return url_path
 
 
-# What the form proposes when editors set no amounts for a project (minor units).
-DEFAULT_SUGGESTIONS = {"EUR": [2500, 5000, 10000], "USD": [2500, 5000, 10000], "XOF": [10000, 25000, 50000],
-                       "XAF": [10000, 25000, 50000]}
-
-
-def project_card(p: dict, n: Normalizer) -> dict:
+def project_card(p: dict, n: Normalizer, rule: dict | None = None) -> dict:
+    """`rule`: the donation rules of the project's currency (GraphQL donationRules), whose `suggestions` the
+    form proposes when editors set no amounts."""
     theme = p.get("theme") or {}
     currency = p.get("currency") or "EUR"
     suggested = [{"amount": s["amount"], "label": s.get("label") or ""} for s in p.get("suggestedAmounts") or []]
@@ -170,7 +167,7 @@ def project_card(p: dict, n: Normalizer) -> dict:
         "country_name": p.get("countryName") or "",
         "status": p.get("status") or "", "status_label": p.get("statusLabel") or "",
         "goal": p.get("goalAmount") or 0, "raised": 0, "donors": 0, "currency": currency,
-        "suggested_amounts": suggested or [{"amount": a, "label": ""} for a in DEFAULT_SUGGESTIONS.get(currency, [])],
+        "suggested_amounts": suggested or [{"amount": a, "label": ""} for a in (rule or {}).get("suggestions", [])],
         "beneficiaries": p.get("beneficiaries") or 0, "featured": bool(p.get("featured")),
         "region": p.get("region") or "", "start_date": date_iso(p.get("startDate")),
         "end_date": date_iso(p.get("endDate")),

@@ -60,6 +60,7 @@ query SitePull($locale: String) {
       tags { name }
     }
   }
+  donationRules { currency minAmount maxAmount feeRateBp feeFixed suggestions }
   donationTotals { slug raised currency donors }
   siteTotals { raised currency donors }
   siteSettings: sites { siteName hostname }

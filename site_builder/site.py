@@ -49,7 +49,7 @@ def _seo(page: dict, raw: dict, base_url: str, image=None, description: str = ""
 
 def build_site(pages: list[dict], *, base_url: str, media: MediaMap, site_name: str = "Vision d'Amour",
                totals_url: str | None = "/donate/totals.json", settings: dict | None = None,
-               donate_api_base: str = "", totals: list | None = None,
+               donate_api_base: str = "", totals: list | None = None, donation_rules: list | None = None,
                site_totals: dict | None = None) -> SiteData:
     n = Normalizer(media)
     base_url = base_url.rstrip("/")
@@ -66,10 +66,12 @@ def build_site(pages: list[dict], *, base_url: str, media: MediaMap, site_name: 
 
     # Cards first: blocks and related lists refer to projects by id.
     projects_raw = by_type.get("project", [])
+    rules = {r["currency"]: r for r in donation_rules or []}
     projects = {}
     for raw in projects_raw:
         n._page = raw["title"]
-        projects[str(raw["id"])] = project_card(raw, n)
+        projects[str(raw["id"])] = project_card(raw, n, rules.get(raw.get("currency") or "EUR", {}))
+    open_projects = [p for p in projects.values() if p["status"] != "completed"]
     by_slug = {p["slug"]: p for p in projects.values()}
     for row in totals or []:  # money raised at build time; totals.js refreshes it live
         card = by_slug.get(row["slug"])
@@ -99,11 +101,12 @@ def build_site(pages: list[dict], *, base_url: str, media: MediaMap, site_name: 
         "feed_url": "/feeds/histoires.atom.xml",
         "donate": {
             "api_base": donate_api_base.rstrip("/"),
-            "min_amount": {"EUR": 500, "USD": 500, "XOF": 1000, "XAF": 1000},
-            "max_amount": {"EUR": 1_000_000, "USD": 1_000_000, "XOF": 5_000_000, "XAF": 5_000_000},
-            "fee_rate_bp": 150, "fee_fixed": {"EUR": 25, "USD": 30, "XOF": 165, "XAF": 165},
-            "projects": [{"slug": p["slug"], "title": p["title"], "currency": p["currency"]}
-                         for p in projects.values() if p["status"] != "completed"],
+            # the endpoint's own rules (GraphQL donationRules): the form never promises what the server refuses
+            "min_amount": {c: r["minAmount"] for c, r in rules.items()},
+            "max_amount": {c: r["maxAmount"] for c, r in rules.items()},
+            "fee_rate_bp": next(iter(rules.values()), {}).get("feeRateBp", 0),
+            "fee_fixed": {c: r["feeFixed"] for c, r in rules.items()},
+            "projects": [{"slug": p["slug"], "title": p["title"], "currency": p["currency"]} for p in open_projects],
         },
         "project_themes": sorted({p["theme"]["slug"]: p["theme"] for p in projects.values()
                                   if p["theme"]["slug"]}.values(), key=lambda t: t["slug"]),
@@ -236,7 +239,6 @@ def build_site(pages: list[dict], *, base_url: str, media: MediaMap, site_name: 
         add(raw, "standard.html", "standard", {"page": page}, description=raw.get("intro") or "")
 
     # Giving: the form page (any project, or where the need is greatest) and the thank-you page.
-    open_projects = [p for p in projects.values() if p["status"] != "completed"]
     donate = {"title": "Faire un don", "url": "/donner/", "breadcrumbs": [home_crumb],
               "intro": "Chaque don finance un projet précis, et vous pouvez suivre ce qu'il devient."}
     add({"title": "Faire un don"}, "donate.html", "donate", {"page": donate, "projects": open_projects},

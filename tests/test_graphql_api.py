@@ -126,3 +126,24 @@ def test_totals_for_the_build_are_sums_without_personal_data(client, tree):
         {"slug": "puits", "raised": 4000, "currency": "EUR", "donors": 1, "goal": 4_000_000}]
     assert payload["data"]["siteTotals"] == {"raised": 4000, "currency": "EUR", "donors": 1}
     assert "secret" not in json.dumps(payload).lower()
+
+
+def test_donation_rules_are_the_endpoints_own(client, tree, settings):
+    settings.DONATION_LIMITS = {"EUR": (700, 900_000), "USD": (500, 1_000_000), "XOF": (1_000, 5_000_000),
+                                "XAF": (1_000, 5_000_000)}
+    status, payload = post(client, "{ donationRules { currency minAmount maxAmount feeRateBp feeFixed suggestions } }")
+    assert status == 200, payload
+    eur = next(r for r in payload["data"]["donationRules"] if r["currency"] == "EUR")
+    assert eur == {"currency": "EUR", "minAmount": 700, "maxAmount": 900_000, "feeRateBp": 150, "feeFixed": 25,
+                   "suggestions": [2500, 5000, 10000]}
+
+
+def test_the_built_form_shows_the_endpoints_bounds():
+    from site_builder.normalize import MediaMap
+    from site_builder.site import build_site
+
+    rules = [{"currency": "EUR", "minAmount": 700, "maxAmount": 900_000, "feeRateBp": 150, "feeFixed": 25,
+              "suggestions": [3000]}]
+    data = build_site([], base_url="https://x.org", media=MediaMap(api_origin="http://cms"), donation_rules=rules)
+    assert data.site["donate"]["min_amount"] == {"EUR": 700}
+    assert data.site["donate"]["max_amount"] == {"EUR": 900_000}

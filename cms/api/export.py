@@ -22,31 +22,27 @@ from stories.models import StoryIndexPage, StoryPage
 from .prefetch import activate, collect_references, load_references
 
 
-def _image_prefetch(path: str) -> Prefetch:
-    return Prefetch(f"{path}__renditions")
-
-
 def _querysets(base):
     """Per page type: the joins and prefetches that make every field the builder reads free."""
     Image = get_image_model()
     images = Image.objects.prefetch_related("renditions")
     return {
         HomePage: base.type(HomePage).specific().select_related("hero_image").prefetch_related(
-            _image_prefetch("hero_image")),
+            "hero_image__renditions"),
         StandardPage: base.type(StandardPage).specific(),
         ProjectIndexPage: base.type(ProjectIndexPage).specific(),
         StoryIndexPage: base.type(StoryIndexPage).specific(),
         ProjectPage: ProjectPage.objects.filter(pk__in=base.type(ProjectPage).values("pk"))
         .select_related("hero_image", "theme").prefetch_related(
-            _image_prefetch("hero_image"), "key_figures", "suggested_amounts", "budget_lines", "updates",
+            "hero_image__renditions", "key_figures", "suggested_amounts", "budget_lines", "updates",
             Prefetch("gallery_images__image", queryset=images),
             Prefetch("partners", queryset=Partner.objects.select_related("logo")),
         ),
         StoryPage: StoryPage.objects.filter(pk__in=base.type(StoryPage).values("pk"))
         .select_related("hero_image").prefetch_related(
-            _image_prefetch("hero_image"), "tags",
+            "hero_image__renditions", "tags",
             Prefetch("related_projects", queryset=ProjectPage.objects.live().public()
-                     .select_related("hero_image", "theme").prefetch_related(_image_prefetch("hero_image"))),
+                     .select_related("hero_image", "theme").prefetch_related("hero_image__renditions")),
         ),
     }
 
@@ -90,6 +86,18 @@ class SiteTotals(graphene.ObjectType):
     donors = graphene.Int(required=True)
 
 
+class DonationRule(graphene.ObjectType):
+    """The giving rules of one currency, as the donation endpoint enforces them (cms/donations/rules.py)."""
+
+    currency = graphene.String(required=True)
+    min_amount = graphene.Int(required=True)
+    max_amount = graphene.Int(required=True)
+    fee_rate_bp = graphene.Int(required=True, description="Card fee in basis points, for the cover-the-fees top-up.")
+    fee_fixed = graphene.Int(required=True)
+    suggestions = graphene.List(graphene.NonNull(graphene.Int), required=True,
+                                description="Amounts proposed when a project sets none.")
+
+
 class SiteExportQuery:
     # Items are nullable on purpose: a page whose required field fails becomes null (with an error naming
     # it) instead of nulling the whole list, so one broken page never stops the build of the others.
@@ -111,6 +119,13 @@ class SiteExportQuery:
     donation_totals = graphene.List(graphene.NonNull(ProjectTotals), required=True,
                                     description="Money raised per live project (for the build's progress bars).")
     site_totals = graphene.Field(SiteTotals, required=True, description="Raised in EUR and donors, site-wide.")
+
+    donation_rules = graphene.List(graphene.NonNull(DonationRule), required=True)
+
+    def resolve_donation_rules(self, info, **kwargs):
+        from donations.rules import public_rules
+
+        return [DonationRule(**rule) for rule in public_rules()]
 
     def resolve_donation_totals(self, info, **kwargs):
         from donations.ledger import project_totals

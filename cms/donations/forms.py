@@ -9,16 +9,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import ProjectPage
+from site_builder.filters import minor_units, money
 
 from . import rules
 
-MONEY_EXPONENT = {"EUR": 2, "USD": 2, "XOF": 0, "XAF": 0}
-
-
-def _display(amount: int, currency: str) -> str:
-    from site_builder.filters import money
-
-    return money(amount, currency)
 
 
 class DonationRequestForm(forms.Form):
@@ -81,10 +75,10 @@ class DonationRequestForm(forms.Form):
         if amount is not None:
             low, high = rules.limits(currency)
             if amount < low:
-                self.add_error("amount", _("Le montant minimum est de %(min)s.") % {"min": _display(low, currency)})
+                self.add_error("amount", _("Le montant minimum est de %(min)s.") % {"min": money(low, currency)})
             elif amount > high:
                 self.add_error("amount", _("Le montant maximum en ligne est de %(max)s ; contactez-nous pour "
-                                           "un don plus important.") % {"max": _display(high, currency)})
+                                           "un don plus important.") % {"max": money(high, currency)})
         data["amount"] = amount
         data["fee"] = rules.fee_for(amount, currency) if amount and data.get("cover_fees") else 0
 
@@ -112,7 +106,7 @@ class DonationRequestForm(forms.Form):
         except InvalidOperation:
             self.add_error("amount", _("Saisissez un montant en chiffres, par exemple 25 ou 25,50."))
             return None
-        exponent = MONEY_EXPONENT.get(currency, 2)
+        exponent = minor_units(currency)
         minor = value * (10 ** exponent)
         if minor != minor.to_integral_value() or value <= 0:
             self.add_error("amount", _("Saisissez un montant valide, par exemple 25 ou 25,50."))

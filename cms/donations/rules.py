@@ -9,11 +9,17 @@ DEFAULT_LIMITS = {"EUR": (500, 1_000_000), "USD": (500, 1_000_000), "XOF": (1_00
                   "XAF": (1_000, 5_000_000)}
 DEFAULT_SUGGESTIONS = {"EUR": [2500, 5000, 10000], "USD": [2500, 5000, 10000], "XOF": [10000, 25000, 50000],
                        "XAF": [10000, 25000, 50000]}
-CURRENCIES = tuple(DEFAULT_LIMITS)
 
 
 def limits(currency: str) -> tuple[int, int]:
     return getattr(settings, "DONATION_LIMITS", DEFAULT_LIMITS).get(currency, DEFAULT_LIMITS["EUR"])
+
+
+def public_rules() -> list[dict]:
+    """What the site's form needs to know, per currency: the same bounds and fees this server enforces."""
+    return [{"currency": currency, "min_amount": limits(currency)[0], "max_amount": limits(currency)[1],
+             "fee_rate_bp": FEE_RATE_BP, "fee_fixed": FEE_FIXED.get(currency, 0),
+             "suggestions": DEFAULT_SUGGESTIONS.get(currency, [])} for currency in DEFAULT_LIMITS]
 
 
 def fee_for(amount: int, currency: str) -> int:

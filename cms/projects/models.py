@@ -37,7 +37,6 @@ from .forms import ProjectPageForm
 
 CURRENCY_CHOICES = [("EUR", "EUR — euro"), ("XOF", "XOF — franc CFA (UEMOA)"),
                     ("XAF", "XAF — franc CFA (CEMAC)"), ("USD", "USD — dollar américain")]
-ZERO_DECIMAL_CURRENCIES = {"XOF", "XAF"}
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Une couleur au format #RRGGBB, ex. #1F6F8B."))
 
 
