@@ -19,9 +19,11 @@ from urllib.parse import urlsplit
 import requests
 
 from . import client, feeds, queries
+from . import state as build_state
 from .filters import FILTERS
 from .normalize import MediaMap
-from .site import SiteData, build_site
+from .site import NormalizationCache, SiteData, build_site
+from .state import BuildState, content_stamp, theme_stamp
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_THEME = REPO_DIR / "themes" / "vision"
@@ -36,16 +38,20 @@ class BuildError(RuntimeError):
 @dataclass
 class BuildResult:
     out: Path
+    kind: str = "full"  # or "incremental"
     pages: int = 0
     files_written: int = 0
     media_files: int = 0
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    written: list[str] = field(default_factory=list)  # output paths written (incremental: changed files only)
+    deleted: list[str] = field(default_factory=list)  # output paths removed (pages unpublished, moved, deleted)
+    full_reason: str = ""  # why an incremental build had to be a full one
 
 
 def pelican_settings(site_data: SiteData, output: Path, theme: Path, scratch: Path, result: dict,
-                     workers: int | None) -> dict:
+                     workers: int | None, only_urls: set[str] | None = None) -> dict:
     from pelican.settings import read_settings
 
     empty_content = scratch / "content"
@@ -69,7 +75,7 @@ def pelican_settings(site_data: SiteData, output: Path, theme: Path, scratch: Pa
         "THEME_STATIC_PATHS": [], "STATIC_PATHS": [],
         "CACHE_CONTENT": False, "LOAD_CONTENT_CACHE": False, "CACHE_PATH": str(scratch / "cache"),
         "DELETE_OUTPUT_DIRECTORY": False,
-        "VDA_SITE": site_data, "VDA_RESULT": result, "VDA_WORKERS": workers,
+        "VDA_SITE": site_data, "VDA_RESULT": result, "VDA_WORKERS": workers, "VDA_ONLY_URLS": only_urls,
     })
 
 
@@ -86,13 +92,15 @@ def pelican_console_quiet():
         console.quiet = quiet
 
 
-def render(site_data: SiteData, output: Path, theme: Path = DEFAULT_THEME, workers: int | None = None) -> dict:
-    """Render every route into `output` with Pelican. Returns {written: [...], errors: [...]}."""
+def render(site_data: SiteData, output: Path, theme: Path = DEFAULT_THEME, workers: int | None = None,
+           only_urls: set[str] | None = None) -> dict:
+    """Render every route (or those in `only_urls`) into `output` with Pelican.
+    Returns {written: [...], errors: [...], failed_urls: [...]}."""
     from pelican import Pelican
 
     result: dict = {}
     with tempfile.TemporaryDirectory(prefix="vda-pelican-") as scratch:
-        settings = pelican_settings(site_data, output, theme, Path(scratch), result, workers)
+        settings = pelican_settings(site_data, output, theme, Path(scratch), result, workers, only_urls)
         logging.getLogger("pelican").setLevel(logging.WARNING)
         with pelican_console_quiet():
             Pelican(settings).run()
@@ -158,26 +166,62 @@ def api_error_message(error: dict, data: dict) -> str:
     return client.describe(error)
 
 
+def build_params(api_url: str, *, base_url: str, media_url: str | None, theme: Path, totals_url: str | None,
+                 donate_api_base: str) -> dict:
+    """Everything besides content that shapes the output: when one changes, the next build is a full one."""
+    return {"api_origin": "{0.scheme}://{0.netloc}".format(urlsplit(api_url)), "base_url": base_url.rstrip("/"),
+            "media_url": media_url, "theme": str(Path(theme).resolve()), "theme_stamp": theme_stamp(theme),
+            "totals_url": totals_url, "donate_api_base": donate_api_base}
+
+
+def make_site(pages: list[dict], globals_: dict, params: dict, *, stamps: dict | None = None,
+              cache: NormalizationCache | None = None) -> tuple[SiteData, MediaMap]:
+    """The API's answer -> routes. Full builds, incremental builds and the CMS preview all go through here."""
+    media = MediaMap(api_origin=params["api_origin"], media_url=params["media_url"])
+    sites = globals_.get("siteSettings") or []
+    site_name = (sites[0].get("siteName") if sites else None) or "Vision d'Amour"
+    site_data = build_site(pages, base_url=params["base_url"], media=media, site_name=site_name,
+                           totals_url=params["totals_url"], settings=globals_.get("settings") or {},
+                           donate_api_base=params["donate_api_base"], totals=globals_.get("donationTotals") or [],
+                           donation_rules=globals_.get("donationRules") or [],
+                           site_totals=globals_.get("siteTotals"), stamps=stamps, cache=cache)
+    return site_data, media
+
+
+GLOBAL_FIELDS = ("donationRules", "donationTotals", "siteTotals", "siteSettings", "settings")
+
+
 def build(api_url: str, out: Path, *, base_url: str = "http://127.0.0.1:8080", media_url: str | None = None,
           theme: Path = DEFAULT_THEME, cache_dir: Path = DEFAULT_CACHE, workers: int | None = None,
           strict: bool = False, totals_url: str | None = "/donate/totals.json",
           donate_api_base: str = "") -> BuildResult:
-    out = Path(out)
-    result = BuildResult(out=out)
+    """The full build: every page from one pull, written to a new folder swapped in whole."""
+    with build_state.locked(out, cache_dir):
+        return _full_build(api_url, Path(out), base_url=base_url, media_url=media_url, theme=theme,
+                           cache_dir=cache_dir, workers=workers, strict=strict, totals_url=totals_url,
+                           donate_api_base=donate_api_base)
+
+
+def _full_build(api_url: str, out: Path, *, base_url, media_url, theme, cache_dir, workers, strict, totals_url,
+                donate_api_base) -> BuildResult:
+    result = BuildResult(out=out, kind="full")
+    params = build_params(api_url, base_url=base_url, media_url=media_url, theme=theme, totals_url=totals_url,
+                          donate_api_base=donate_api_base)
     t0 = time.perf_counter()
     data, api_errors = client.fetch_partial(api_url, queries.SITE_PULL)
     result.timings["api_seconds"] = time.perf_counter() - t0
 
     t1 = time.perf_counter()
-    origin = "{0.scheme}://{0.netloc}".format(urlsplit(api_url))
-    media = MediaMap(api_origin=origin, media_url=media_url)
-    sites = data.get("siteSettings") or []
-    site_name = (sites[0].get("siteName") if sites else None) or "Vision d'Amour"
-    site_data = build_site(data["sitePages"], base_url=base_url, media=media, site_name=site_name,
-                           totals_url=totals_url, settings=data.get("settings") or {},
-                           donate_api_base=donate_api_base, totals=data.get("donationTotals") or [],
-                           donation_rules=data.get("donationRules") or [],
-                           site_totals=data.get("siteTotals"))
+    state = BuildState(params=params, globals={k: data.get(k) for k in GLOBAL_FIELDS})
+    pages = [p for p in data["sitePages"] if p]
+    for page in pages:
+        state.raw[str(page["id"])] = page
+        state.stamps[str(page["id"])] = content_stamp(page)
+    index = (data.get("sitePageIndex") or {}).get("pages") or []
+    state.order = [page_id for page_id, _ in index]
+    # a page the API could not answer gets no version: the next build asks for it again
+    state.versions = {page_id: version for page_id, version in index if page_id in state.raw}
+    site_data, media = make_site(state.pages(), state.globals, params, stamps=state.stamps, cache=state.cache)
     result.warnings = [api_error_message(e, data) for e in api_errors] + site_data.warnings
     result.timings["model_seconds"] = time.perf_counter() - t1
 
@@ -200,9 +244,19 @@ def build(api_url: str, out: Path, *, base_url: str = "http://127.0.0.1:8080", m
             raise BuildError("the home page was not built: the previous site is kept")
         result.pages = len(written)
         result.files_written = len(written) + result.media_files
+        result.written = written
         swap_in(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    state.signatures = route_signatures(site_data, state.stamps, params, set(rendered.get("failed_urls", [])))
+    build_state.save(state, out, cache_dir)
     result.timings["total_seconds"] = time.perf_counter() - t0
     return result
+
+
+def route_signatures(site_data: SiteData, stamps: dict, params: dict, failed_urls: set[str]) -> dict:
+    """Output file -> signature; a page that failed to render gets none, so the next build tries it again."""
+    global_stamp = site_data.global_stamp() + params["theme_stamp"]
+    return {r.output_path: (None if r.url in failed_urls else r.signature(stamps, global_stamp))
+            for r in site_data.routes}

@@ -9,13 +9,15 @@ import sys
 from pathlib import Path
 
 from .build import DEFAULT_THEME, BuildError, build
+from .incremental import build_incremental
 from .client import ApiError
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m site_builder", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    b = sub.add_parser("build", help="pull the API and write the whole site")
+    b = sub.add_parser("build", help="pull the API and bring the site up to date (only what changed, when a "
+                                     "previous build of the same folder is known)")
     b.add_argument("--api", required=True, help="GraphQL endpoint, e.g. http://127.0.0.1:8000/graphql/")
     b.add_argument("--out", required=True, type=Path, help="output folder (replaced atomically)")
     b.add_argument("--base-url", default=os.environ.get("SITE_BASE_URL", "http://127.0.0.1:8080"),
@@ -27,24 +29,36 @@ def main(argv=None) -> int:
     b.add_argument("--theme", type=Path, default=DEFAULT_THEME)
     b.add_argument("--workers", type=int, default=None, help="render processes (default: one per core)")
     b.add_argument("--strict", action="store_true", help="fail (and keep the old site) on any page warning")
+    b.add_argument("--full", action="store_true", help="rebuild every page (default: only what changed)")
+    b.add_argument("--pages", default="", help="comma-separated page ids to pull again even if unchanged "
+                                                "(pages showing an image or snippet that changed)")
     b.add_argument("--json", action="store_true", help="print the result as one JSON line")
     args = parser.parse_args(argv)
 
+    options = dict(base_url=args.base_url, media_url=args.media_url, theme=args.theme, workers=args.workers,
+                   strict=args.strict, donate_api_base=args.donate_api,
+                   totals_url=f"{args.donate_api.rstrip('/')}/donate/totals.json")
     try:
-        result = build(args.api, args.out, base_url=args.base_url, media_url=args.media_url, theme=args.theme,
-                       workers=args.workers, strict=args.strict, donate_api_base=args.donate_api,
-                       totals_url=f"{args.donate_api.rstrip('/')}/donate/totals.json")
+        if args.full:
+            result = build(args.api, args.out, **options)
+        else:
+            pages = [p.strip() for p in args.pages.split(",") if p.strip()]
+            result = build_incremental(args.api, args.out, pages=pages, **options)
     except (ApiError, BuildError) as exc:
         print(f"build failed, the previous site is unchanged: {exc}", file=sys.stderr)
         return 1
     for line in result.warnings + result.errors:
         print(f"warning: {line}", file=sys.stderr)
-    summary = {"out": str(result.out), "pages": result.pages, "files_written": result.files_written,
+    summary = {"out": str(result.out), "kind": result.kind, "pages": result.pages,
+               "files_written": result.files_written, "files_deleted": len(result.deleted),
                "media_files": result.media_files, "errors": len(result.errors), "warnings": len(result.warnings),
                **{k: round(v, 3) for k, v in result.timings.items()}}
     if args.json:
         print(json.dumps(summary))
     else:
-        print(f"built {result.pages} pages and {result.media_files} media files into {result.out} "
-              f"in {summary['total_seconds']} s ({len(result.errors)} page errors, {len(result.warnings)} warnings)")
+        what = "built" if result.kind == "full" else "updated"
+        print(f"{what} {result.pages} pages and {result.media_files} media files into {result.out} "
+              f"in {summary['total_seconds']} s ({len(result.errors)} page errors, {len(result.warnings)} warnings"
+              + (f", {len(result.deleted)} files removed" if result.deleted else "") + ")"
+              + (f"; full build: {result.full_reason}" if result.full_reason else ""))
     return 0

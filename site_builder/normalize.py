@@ -32,6 +32,7 @@ class MediaMap:
     api_origin: str
     media_url: str | None = None
     wanted: dict[str, str] = field(default_factory=dict)
+    recording: dict | None = None  # while set, also collects what one page wants (the build's cache)
 
     def __call__(self, url: str | None) -> str | None:
         if not url:
@@ -46,6 +47,8 @@ class MediaMap:
         if not path.startswith("/media/"):
             path = "/media" + path
         self.wanted[source] = path
+        if self.recording is not None:
+            self.recording[source] = path
         return path
 
 
@@ -54,6 +57,7 @@ class Normalizer:
         self.media = media
         self.warnings: list[str] = []
         self._page = "?"
+        self.refs: set | None = None  # while set, collects the ids of the projects a page embeds
 
     def warn(self, message: str) -> None:
         self.warnings.append(f"page « {self._page} »: {message}")
@@ -132,6 +136,8 @@ class Normalizer:
                     "label": b.get("text") or ""}
         if kind == "cta":
             project = (b.get("project") or {}).get("id")
+            if project and self.refs is not None:
+                self.refs.add(str(project))
             return {"type": "cta", "text": b["text"], "button_label": b.get("buttonLabel") or "Je donne",
                     "project": projects_by_id.get(str(project)) if project else None}
         if kind == "document":

@@ -50,19 +50,25 @@ class ApiPagesGenerator(Generator):
                                 theme_colours_url="/theme/" + self.theme_colours_path)
         self.errors: list[str] = []
         self.written: list[str] = []
+        self.failed_urls: list[str] = []
 
     def asset_url(self, path: str) -> str:
         return "/theme/" + self.assets.get(path, path)
+
+    def render_route(self, route) -> str:
+        """One page's HTML: what the build writes, and what the CMS preview shows."""
+        template = self.get_template(route.template.rsplit(".", 1)[0])
+        return template.render(page_type=route.page_type, **route.context)
 
     def _render(self, routes) -> tuple[list[str], list[str]]:
         written, errors = [], []
         output = Path(self.output_path)
         for route in routes:
             try:
-                template = self.get_template(route.template.rsplit(".", 1)[0])
-                html = template.render(page_type=route.page_type, **route.context)
+                html = self.render_route(route)
             except Exception as exc:  # one broken page must not stop the others: report it by name
                 errors.append(f"page « {route.source} » ({route.url}): {type(exc).__name__}: {exc}")
+                self.failed_urls.append(route.url)
                 continue
             target = output / route.output_path
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -72,7 +78,7 @@ class ApiPagesGenerator(Generator):
 
     def _render_share(self, args):
         index, workers = args
-        return self._render(self._routes[index::workers])
+        return (*self._render(self._routes[index::workers]), self.failed_urls)
 
     def generate_output(self, writer):
         routes = self.site_data.routes
@@ -84,12 +90,13 @@ class ApiPagesGenerator(Generator):
             with multiprocessing.get_context("fork").Pool(workers) as pool:
                 results = pool.map(self._render_share, [(i, workers) for i in range(workers)])
         else:
-            results = [self._render(routes)]
-        for written, errors in results:
+            results = [(*self._render(routes), [])]
+        for written, errors, failed in results:
             self.written.extend(written)
             self.errors.extend(errors)
+            self.failed_urls.extend(u for u in failed if u not in self.failed_urls)
         self._copy_assets()
-        self.settings["VDA_RESULT"].update(written=self.written, errors=self.errors)
+        self.settings["VDA_RESULT"].update(written=self.written, errors=self.errors, failed_urls=self.failed_urls)
 
     def _copy_assets(self):
         colours = Path(self.output_path) / "theme" / self.theme_colours_path

@@ -1,7 +1,8 @@
 """The GraphQL queries the builder sends: the whole contract between the CMS and the static site.
 
 One request pulls every live page (`sitePages`, loaded in bulk by the CMS in a constant number of SQL
-queries); fragments select what each page type needs. Tests run these exact strings against the CMS.
+queries); fragments select what each page type needs. An incremental build first asks for `sitePageIndex`
+(every live page's version) and then pulls only the pages that changed (`sitePages(ids: …)`). Tests run these exact strings against the CMS.
 """
 
 IMAGE = """
@@ -32,9 +33,18 @@ fragment Common on PageInterface {
 }
 """
 
-SITE_PULL = IMAGE + BLOCKS + PAGE_COMMON + """
-query SitePull($locale: String) {
-  sitePages(locale: $locale) {
+GLOBALS = """
+fragment Globals on Query {
+  donationRules { currency minAmount maxAmount feeRateBp feeFixed suggestions }
+  donationTotals { slug raised currency donors }
+  siteTotals { raised currency donors }
+  siteSettings: sites { siteName hostname }
+  settings: setting(name: "SiteSettings") { ... on SiteSettings { tagline contactEmail transparencyNote } }
+}
+"""
+
+PAGE = """
+fragment Page on PageInterface {
     ...Common
     ... on HomePage { intro heroImage { ...Img } body { ...Blocks } }
     ... on StandardPage { intro body { ...Blocks } }
@@ -59,11 +69,30 @@ query SitePull($locale: String) {
       relatedProjects { id }
       tags { name }
     }
-  }
-  donationRules { currency minAmount maxAmount feeRateBp feeFixed suggestions }
-  donationTotals { slug raised currency donors }
-  siteTotals { raised currency donors }
-  siteSettings: sites { siteName hostname }
-  settings: setting(name: "SiteSettings") { ... on SiteSettings { tagline contactEmail transparencyNote } }
+}
+"""
+
+SITE_PULL = IMAGE + BLOCKS + PAGE_COMMON + PAGE + GLOBALS + """
+query SitePull($locale: String) {
+  sitePageIndex(locale: $locale)
+  sitePages(locale: $locale) { ...Page }
+  ...Globals
+}
+"""
+
+# The pages an incremental build found changed.
+SITE_PAGES = IMAGE + BLOCKS + PAGE_COMMON + PAGE + """
+query SitePages($locale: String, $ids: [ID!]) {
+  sitePages(locale: $locale, ids: $ids) { ...Page }
+}
+"""
+
+
+
+# Only what an incremental build needs to decide what to fetch: versions, and what every page shows.
+SITE_INDEX = GLOBALS + """
+query SiteIndex($locale: String) {
+  sitePageIndex(locale: $locale)
+  ...Globals
 }
 """

@@ -7,12 +7,32 @@ can build the route of a single page with the same code.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass, field
 
 from .normalize import PAGE_TYPES, MediaMap, Normalizer, project_card, site_path, story_card
 
 STORIES_PER_PAGE = 12
+
+
+@dataclass
+class CacheEntry:
+    stamp: str
+    refs: tuple  # ((page id, stamp), ...) of the other pages the value was made from
+    value: object
+    media: dict
+    warnings: list
+
+
+class NormalizationCache(dict):
+    """Per-page results of normalisation, kept between builds: an incremental build or a preview only
+    normalises the pages whose content (or a page they embed) changed. Keys: (kind, page id)."""
+
+    def overlay(self) -> "NormalizationCache":
+        """A copy for one preview: reads the build's entries, keeps its own writes (a draft must never
+        leak into the next build)."""
+        return NormalizationCache(self)
 
 
 @dataclass
@@ -24,6 +44,15 @@ class Route:
     source: str = ""  # the CMS page it comes from, for error reports
     lastmod: str | None = None
     in_sitemap: bool = True
+    page_id: str | None = None  # the CMS page rendered here (None for pages the builder adds)
+    deps: tuple = ()  # ids of the pages whose content this file shows
+    extra: tuple = ()  # derived values it shows (counts, pagination), for its signature
+
+    def signature(self, stamps: dict, global_stamp: str) -> str:
+        """Changes when anything this file shows changes: an incremental build re-renders exactly those.
+        Money raised is left out on purpose: totals.js refreshes it live, and a full build bakes it in."""
+        key = repr((self.url, self.template, global_stamp, [(d, stamps.get(str(d))) for d in self.deps], self.extra))
+        return hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
 
     @property
     def output_path(self) -> str:
@@ -36,6 +65,11 @@ class SiteData:
     routes: list[Route] = field(default_factory=list)
     stories: list[dict] = field(default_factory=list)  # story cards, newest first (for the feed)
     warnings: list[str] = field(default_factory=list)
+
+    def global_stamp(self) -> str:
+        """What every page shows (navigation, settings, giving rules, theme colours)."""
+        site = dict(self.site, donate={k: v for k, v in self.site.get("donate", {}).items() if k != "projects"})
+        return hashlib.blake2b(repr(sorted(site.items())).encode(), digest_size=16).hexdigest()
 
 
 def _seo(page: dict, raw: dict, base_url: str, image=None, description: str = "") -> dict:
@@ -50,8 +84,36 @@ def _seo(page: dict, raw: dict, base_url: str, image=None, description: str = ""
 def build_site(pages: list[dict], *, base_url: str, media: MediaMap, site_name: str = "Vision d'Amour",
                totals_url: str | None = "/donate/totals.json", settings: dict | None = None,
                donate_api_base: str = "", totals: list | None = None, donation_rules: list | None = None,
-               site_totals: dict | None = None) -> SiteData:
+               site_totals: dict | None = None, stamps: dict | None = None,
+               cache: NormalizationCache | None = None) -> SiteData:
+    """`stamps` (page id -> content hash) and `cache` make it incremental: pages whose stamp, and the stamps
+    of the pages they embed, are unchanged reuse last build's normalised values (and media, warnings)."""
     n = Normalizer(media)
+    stamps = stamps or {}
+
+    refs_of: dict[str, tuple] = {}  # page id -> the other pages its content embeds (its route's deps)
+
+    def cached(kind: str, raw: dict, compute, refs=()):
+        page_id = str(raw["id"])
+        stamp = stamps.get(page_id)
+        use_cache = cache is not None and stamp is not None
+        entry = cache.get((kind, page_id)) if use_cache else None
+        if entry is not None and entry.stamp == stamp and all(stamps.get(r) == s for r, s in entry.refs):
+            media.wanted.update(entry.media)
+            n.warnings.extend(entry.warnings)
+            refs_of[page_id] = tuple(r for r, _ in entry.refs)
+            return entry.value
+        media.recording, n.refs, first_warning = {}, {str(r) for r in refs if r}, len(n.warnings)
+        try:
+            value = compute()
+        finally:
+            recorded, used, media.recording, n.refs = media.recording, sorted(n.refs - {page_id}), None, None
+        refs_of[page_id] = tuple(used)
+        if use_cache:
+            cache[(kind, page_id)] = CacheEntry(stamp, tuple((r, stamps.get(r)) for r in used), value,
+                                                recorded, n.warnings[first_warning:])
+        return value
+
     base_url = base_url.rstrip("/")
     by_type: dict[str, list[dict]] = {}
     home_raw = next((p for p in pages if p.get("contentType") == "core.HomePage"), None)
@@ -70,7 +132,8 @@ def build_site(pages: list[dict], *, base_url: str, media: MediaMap, site_name: 
     projects = {}
     for raw in projects_raw:
         n._page = raw["title"]
-        projects[str(raw["id"])] = project_card(raw, n, rules.get(raw.get("currency") or "EUR", {}))
+        rule = rules.get(raw.get("currency") or "EUR", {})
+        projects[str(raw["id"])] = cached("card", raw, lambda: project_card(raw, n, rule))
     open_projects = [p for p in projects.values() if p["status"] != "completed"]
     by_slug = {p["slug"]: p for p in projects.values()}
     for row in totals or []:  # money raised at build time; totals.js refreshes it live
@@ -81,7 +144,7 @@ def build_site(pages: list[dict], *, base_url: str, media: MediaMap, site_name: 
     story_cards = []
     for raw in stories_raw:
         n._page = raw["title"]
-        story_cards.append(story_card(raw, n))
+        story_cards.append(cached("card", raw, lambda: story_card(raw, n)))
 
     project_index_raw = (by_type.get("project_index") or [None])[0]
     story_index_raw = (by_type.get("story_index") or [None])[0]
@@ -114,18 +177,26 @@ def build_site(pages: list[dict], *, base_url: str, media: MediaMap, site_name: 
     data = SiteData(site=site, stories=story_cards)
     home_crumb = {"title": "Accueil", "url": "/"}
 
-    def add(raw, template, page_type, context, image=None, description=""):
+    home_id = str(home_raw["id"]) if home_raw else None
+
+    def add(raw, template, page_type, context, image=None, description="", deps=(), extra=()):
         page = context["page"]
-        page.setdefault("seo", _seo(page, raw, base_url, image or home_hero, description))
+        page["seo"] = _seo(page, raw, base_url, image or home_hero, description)
+        page_id = str(raw["id"]) if "id" in raw else None
+        own = (page_id,) if page_id else ()
+        # every page's SEO image falls back to the home page's hero
         data.routes.append(Route(url=page["url"], template=template, page_type=page_type, context=context,
-                                 source=raw.get("title", page["url"]), lastmod=raw.get("lastPublishedAt")))
+                                 source=raw.get("title", page["url"]), lastmod=raw.get("lastPublishedAt"),
+                                 page_id=page_id, deps=own + tuple(deps) + ((home_id,) if home_id else ()),
+                                 extra=tuple(extra)))
 
     # Home
     if home_raw:
         n._page = home_raw["title"]
         featured = [p for p in projects.values() if p["featured"]] or list(projects.values())[:3]
-        page = {"title": home_raw["title"], "url": "/", "intro": home_raw.get("intro", ""), "hero": home_hero,
-                "body": n.blocks(home_raw.get("body"), projects), "breadcrumbs": []}
+        page = cached("page", home_raw, lambda: {
+            "title": home_raw["title"], "url": "/", "intro": home_raw.get("intro", ""), "hero": home_hero,
+            "body": n.blocks(home_raw.get("body"), projects), "breadcrumbs": []})
         summary = site_totals or {}
         totals = {"raised": summary.get("raised", 0), "currency": summary.get("currency", "EUR"),
                   "donors": summary.get("donors", 0), "projects": len(projects),
@@ -133,7 +204,9 @@ def build_site(pages: list[dict], *, base_url: str, media: MediaMap, site_name: 
                   "countries": len({p["country"] for p in projects.values()}), "stories": len(story_cards)}
         add(home_raw, "home.html", "home", {"page": page, "featured_projects": featured[:6],
                                              "latest_stories": story_cards[:3], "totals": totals},
-            description=home_raw.get("intro", ""))
+            description=home_raw.get("intro", ""),
+            deps=[p["id"] for p in featured[:6]] + [s["id"] for s in story_cards[:3]] + list(refs_of[home_id]),
+            extra=[(k, v) for k, v in totals.items() if k not in ("raised", "donors")])
 
     # Project index, and one filtered index per theme, country and status
     if project_index_raw:
@@ -157,7 +230,8 @@ def build_site(pages: list[dict], *, base_url: str, media: MediaMap, site_name: 
                                                    if active else [])}
             add(project_index_raw, "project_index.html", "project_index",
                 {"page": page, "projects": selected, "filters": filters, "active_filter": active,
-                 "all_url": index_url}, description=project_index_raw.get("intro", ""))
+                 "all_url": index_url}, description=project_index_raw.get("intro", ""),
+                deps=[p["id"] for p in selected], extra=[repr(filters), repr(active)])
 
         index_page(index_url, project_index_raw["title"], None, all_projects)
         for kind, key, values in (("theme", lambda p: p["theme"]["slug"], filters["themes"]),
@@ -171,9 +245,9 @@ def build_site(pages: list[dict], *, base_url: str, media: MediaMap, site_name: 
                            [p for p in all_projects if key(p) == value])
 
     # Projects
-    for raw in projects_raw:
-        n._page = raw["title"]
-        card = projects[str(raw["id"])]
+    project_index_id = str(project_index_raw["id"]) if project_index_raw else None
+
+    def project_page(raw, card):
         budget = [{"label": b["label"], "amount": b["amount"]} for b in raw.get("budgetLines") or []]
         budget_total = sum(b["amount"] for b in budget)
         for b in budget:
@@ -195,7 +269,15 @@ def build_site(pages: list[dict], *, base_url: str, media: MediaMap, site_name: 
             "breadcrumbs": [home_crumb] + ([{"title": project_index_raw["title"], "url": project_index_raw["url"]}]
                                            if project_index_raw else []),
         })
-        add(raw, "project.html", "project", {"page": page}, image=card["hero"], description=card["summary"])
+        return page
+
+    for raw in projects_raw:
+        n._page = raw["title"]
+        card = projects[str(raw["id"])]
+        page = cached("page", raw, lambda: project_page(raw, card), refs=[project_index_id])
+        page.update({k: card[k] for k in ("raised", "donors")})  # the card's figures are this build's
+        add(raw, "project.html", "project", {"page": page}, image=card["hero"], description=card["summary"],
+            deps=refs_of[str(raw["id"])])
 
     # Story index with pagination
     if story_index_raw:
@@ -216,37 +298,47 @@ def build_site(pages: list[dict], *, base_url: str, media: MediaMap, site_name: 
                           "pages": [{"number": i, "url": page_url(i)} for i in range(1, num_pages + 1)]}
             add(story_index_raw, "story_index.html", "story_index",
                 {"page": page, "stories": chunk, "pagination": pagination},
-                description=story_index_raw.get("intro", ""))
+                description=story_index_raw.get("intro", ""), deps=[s["id"] for s in chunk],
+                extra=[number, num_pages])
 
     # Stories
-    for raw, card in zip(stories_raw, story_cards):
-        n._page = raw["title"]
+    story_index_id = str(story_index_raw["id"]) if story_index_raw else None
+
+    def story_page(raw, card):
         page = dict(card)
+        related = [str(r["id"]) for r in raw.get("relatedProjects") or [] if str(r["id"]) in projects]
+        n.refs.update(related)
         page.update({
             "body": n.blocks(raw.get("body"), projects),
-            "related_projects": [projects[str(r["id"])] for r in raw.get("relatedProjects") or []
-                                 if str(r["id"]) in projects],
+            "related_projects": [projects[r] for r in related],
             "breadcrumbs": [home_crumb] + ([{"title": story_index_raw["title"], "url": story_index_raw["url"]}]
                                            if story_index_raw else []),
         })
-        add(raw, "story.html", "story", {"page": page}, image=card["hero"], description=card["intro"])
+        return page
+
+    for raw, card in zip(stories_raw, story_cards):
+        n._page = raw["title"]
+        page = cached("page", raw, lambda: story_page(raw, card), refs=[story_index_id])
+        add(raw, "story.html", "story", {"page": page}, image=card["hero"], description=card["intro"],
+            deps=refs_of[str(raw["id"])])
 
     # Standard pages
     for raw in standard_raw:
         n._page = raw["title"]
-        page = {"title": raw["title"], "url": raw["url"], "intro": raw.get("intro") or "",
-                "body": n.blocks(raw.get("body"), projects), "breadcrumbs": [home_crumb]}
-        add(raw, "standard.html", "standard", {"page": page}, description=raw.get("intro") or "")
+        page = cached("page", raw, lambda: {"title": raw["title"], "url": raw["url"], "intro": raw.get("intro") or "",
+                                            "body": n.blocks(raw.get("body"), projects), "breadcrumbs": [home_crumb]})
+        add(raw, "standard.html", "standard", {"page": page}, description=raw.get("intro") or "",
+            deps=refs_of[str(raw["id"])])
 
     # Giving: the form page (any project, or where the need is greatest) and the thank-you page.
     donate = {"title": "Faire un don", "url": "/donner/", "breadcrumbs": [home_crumb],
               "intro": "Chaque don finance un projet précis, et vous pouvez suivre ce qu'il devient."}
     add({"title": "Faire un don"}, "donate.html", "donate", {"page": donate, "projects": open_projects},
-        description=donate["intro"])
+        description=donate["intro"], deps=[p["id"] for p in open_projects])
     thanks = {"title": "Merci pour votre don", "url": "/donner/merci/", "breadcrumbs": [home_crumb],
               "intro": "Votre don est bien arrivé : il figure déjà dans le total du projet."}
     add({"title": "Merci"}, "thank_you.html", "thank_you", {"page": thanks, "projects": open_projects[:3]},
-        description=thanks["intro"])
+        description=thanks["intro"], deps=[p["id"] for p in open_projects[:3]])
     data.routes[-1].in_sitemap = False
 
     # 404

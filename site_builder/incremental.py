@@ -1,0 +1,165 @@
+"""The incremental build: what an editor's publish runs, so the change is live in about a second.
+
+1. Ask the CMS for every live page's version (`sitePageIndex`, one small query) and what every page shows
+   (giving rules, settings); compare with the last build's state (site_builder.state).
+2. Pull only the pages that are new, republished or moved, plus those the caller names (a changed image or
+   snippet does not make a new page version; the CMS knows which pages use it and says so).
+3. Rebuild the routes from the merged pages, reusing last build's normalised pages for everything unchanged,
+   and render only the files whose signature changed (a page, its index and pagination pages, the home
+   page, pages that embed it, the feed and the sitemap), plus those that are missing.
+4. Write them to a staging folder, then move in each file whose bytes differ and delete the files of pages
+   that are gone. A failure before that step leaves the site as it was.
+
+Anything the state cannot vouch for (no state yet, other build parameters, another theme) makes it a full
+build, which `--full` also asks for.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import logging
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from . import client, feeds, queries
+from . import state as build_state
+from .build import (DEFAULT_CACHE, DEFAULT_THEME, GLOBAL_FIELDS, BuildError, BuildResult, _full_build,
+                    api_error_message, build_params, fetch_media, make_site, render, route_signatures)
+from .site import NormalizationCache
+from .state import content_stamp
+
+log = logging.getLogger("site_builder")
+
+
+def build_incremental(api_url: str, out: Path, *, pages=(), base_url: str = "http://127.0.0.1:8080",
+                      media_url: str | None = None, theme: Path = DEFAULT_THEME, cache_dir: Path = DEFAULT_CACHE,
+                      workers: int | None = None, strict: bool = False,
+                      totals_url: str | None = "/donate/totals.json", donate_api_base: str = "") -> BuildResult:
+    """`pages`: ids of pages to pull again even if their version did not change."""
+    out = Path(out)
+    options = dict(base_url=base_url, media_url=media_url, theme=theme, totals_url=totals_url,
+                   donate_api_base=donate_api_base)
+    with build_state.locked(out, cache_dir):
+        params = build_params(api_url, **options)
+        state = build_state.load(out, cache_dir)
+        reason = ("no previous build" if state is None else
+                  "the build parameters or the theme changed" if state.params != params else
+                  "the output folder is missing" if not (out / "index.html").exists() else "")
+        if reason:
+            result = _full_build(api_url, out, cache_dir=cache_dir, workers=workers, strict=strict, **options)
+            result.full_reason = reason
+            return result
+        return _incremental(api_url, out, state, params, pages, theme=theme, cache_dir=cache_dir,
+                            workers=workers, strict=strict)
+
+
+def _incremental(api_url, out: Path, state, params, forced, *, theme, cache_dir, workers, strict) -> BuildResult:
+    result = BuildResult(out=out, kind="incremental")
+    t0 = time.perf_counter()
+    index_data, index_errors = client.fetch_partial(api_url, queries.SITE_INDEX)
+    index = (index_data.get("sitePageIndex") or {}).get("pages") or []
+    versions = dict(index)
+    forced = {str(p) for p in forced}
+    changed = sorted((i for i, v in versions.items() if state.versions.get(i) != v or i in forced),
+                     key=lambda i: int(i) if i.isdigit() else 0)
+    removed = [i for i in state.raw if i not in versions]
+    fetched: list[dict] = []
+    api_errors: list[dict] = list(index_errors)
+    if changed:
+        data, errors = client.fetch_partial(api_url, queries.SITE_PAGES, {"ids": changed})
+        fetched = [p for p in data.get("sitePages") or [] if p]
+        api_errors += errors
+        result.warnings += [api_error_message(e, data) for e in errors]
+    result.timings["api_seconds"] = time.perf_counter() - t0
+
+    t1 = time.perf_counter()
+    new_globals = {k: index_data.get(k) for k in GLOBAL_FIELDS}
+    cache = state.cache
+    if new_globals.get("donationRules") != state.globals.get("donationRules"):
+        cache = NormalizationCache()  # project cards carry the rules' default amounts
+    raw = {i: p for i, p in state.raw.items() if i not in removed}
+    stamps = {i: s for i, s in state.stamps.items() if i not in removed}
+    new_versions = {i: v for i, v in state.versions.items() if i not in removed}
+    for page in fetched:
+        page_id = str(page["id"])
+        raw[page_id], stamps[page_id], new_versions[page_id] = page, content_stamp(page), versions.get(page_id)
+    order = [i for i, _ in index]
+    pages = [raw[i] for i in order if i in raw]
+    site_data, media = make_site(pages, new_globals, params, stamps=stamps, cache=cache)
+    result.warnings += site_data.warnings
+    signatures = route_signatures(site_data, stamps, params, set())
+    dirty = {r.url for r in site_data.routes
+             if signatures[r.output_path] != state.signatures.get(r.output_path) or not (out / r.output_path).exists()}
+    gone = sorted(p for p in state.signatures if p not in signatures)
+    result.timings["model_seconds"] = time.perf_counter() - t1
+
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.inc-", dir=out.parent))
+    try:
+        t2 = time.perf_counter()
+        rendered = render(site_data, staging, theme, workers, only_urls=dirty)
+        result.errors = rendered.get("errors", [])
+        feeds.write_all(site_data, staging)
+        result.timings["render_seconds"] = time.perf_counter() - t2
+        t3 = time.perf_counter()
+        if params["media_url"] is None:
+            missing = {src: path for src, path in media.wanted.items() if not (out / path.lstrip("/")).exists()}
+            result.media_files = fetch_media(missing, staging, cache_dir / "media")
+        result.timings["media_seconds"] = time.perf_counter() - t3
+        if strict and (result.errors or result.warnings):
+            raise BuildError("strict build: " + "; ".join((result.errors + result.warnings)[:10]))
+        t4 = time.perf_counter()
+        result.written = move_changed_files(staging, out)
+        result.deleted = delete_files(out, gone)
+        result.timings["swap_seconds"] = time.perf_counter() - t4
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    result.pages = sum(1 for p in result.written if p.endswith(".html"))
+    result.files_written = len(result.written)
+
+    failed = set(rendered.get("failed_urls", []))
+    for route in site_data.routes:
+        if route.url in failed:
+            signatures[route.output_path] = None
+    state.raw, state.stamps, state.versions, state.order = raw, stamps, new_versions, order
+    state.globals, state.signatures, state.cache = new_globals, signatures, cache
+    result.timings["total_seconds"] = time.perf_counter() - t0
+    t5 = time.perf_counter()
+    build_state.save(state, out, cache_dir)
+    result.timings["state_save_seconds"] = time.perf_counter() - t5
+    return result
+
+
+def move_changed_files(staging: Path, out: Path) -> list[str]:
+    """Move each staged file whose bytes differ from the live one into place (one rename each, so a reader
+    gets the old file or the new one, never half of one). Returns the paths written."""
+    written = []
+    for folder, _dirs, files in os.walk(staging):
+        for name in files:
+            source = Path(folder) / name
+            relative = source.relative_to(staging).as_posix()
+            target = out / relative
+            if target.exists() and filecmp.cmp(source, target, shallow=False):
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(source, target)
+            written.append(relative)
+    return sorted(written)
+
+
+def delete_files(out: Path, paths: list[str]) -> list[str]:
+    deleted = []
+    for relative in paths:
+        target = out / relative
+        try:
+            target.unlink()
+        except FileNotFoundError:
+            continue
+        deleted.append(relative)
+        parent = target.parent
+        while parent != out and parent.is_dir() and not any(parent.iterdir()):
+            parent.rmdir()
+            parent = parent.parent
+    return deleted
