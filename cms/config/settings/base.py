@@ -122,6 +122,23 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Media (originals, renditions, documents) on S3 when a bucket is named, in every environment (django-storages
+# + boto3; boto3 finds AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or an instance role by itself). Names are
+# never reused (no overwrite; Wagtail deletes a replaced original), so objects may be cached for a year.
+# The bucket, or the CDN of AWS_S3_CUSTOM_DOMAIN, must let anyone read: the site links or copies these URLs.
+AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+        "bucket_name": AWS_STORAGE_BUCKET_NAME,
+        "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+        "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,  # another S3 service (or moto in tests)
+        "custom_domain": os.environ.get("AWS_S3_CUSTOM_DOMAIN") or None,  # e.g. media.example.org (a CDN)
+        "url_protocol": os.environ.get("AWS_S3_URL_PROTOCOL") or "https:",  # of custom-domain URLs
+        "location": os.environ.get("AWS_LOCATION", ""),  # key prefix inside the bucket
+        "querystring_auth": False,  # plain, stable URLs: the static site keeps them
+        "file_overwrite": False,
+        "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+    }}
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -132,6 +149,12 @@ WAGTAILIMAGES_MAX_UPLOAD_SIZE = 15 * 1024 * 1024
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
 WAGTAILIMAGES_EXTENSIONS = ["avif", "gif", "jpg", "jpeg", "png", "webp"]
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "ods", "pdf", "pptx", "txt", "xlsx"]
+# Upload checks with French messages for editors (multimedia/validation.py): real content type, size, and a
+# minimum size for images (below 400 px wide, the smallest width the site serves, a photo looks blurred).
+WAGTAILIMAGES_IMAGE_FORM_BASE = "multimedia.validation.ImageForm"
+WAGTAILDOCS_DOCUMENT_FORM_BASE = "multimedia.validation.DocumentForm"
+WAGTAILDOCS_MAX_UPLOAD_SIZE = 50 * 1024 * 1024
+IMAGE_MIN_WIDTH, IMAGE_MIN_HEIGHT = 400, 200
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database",
                                       "AUTO_UPDATE": os.environ.get("WAGTAILSEARCH_AUTO_UPDATE", "1") == "1"}}
 # Video embeds are our own block (no oEmbed call): nothing here talks to a third-party host.

@@ -21,17 +21,4 @@ GRAPPLE = {**GRAPPLE, "EXPOSE_GRAPHIQL": False}  # noqa: F405
 if os.environ.get("REDIS_URL"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                           "LOCATION": os.environ["REDIS_URL"]}}
-
-# Media on S3 when a bucket is configured (django-storages + boto3).
-if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
-    STORAGES = {
-        **STORAGES,  # noqa: F405
-        "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
-            "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"],
-            "region_name": os.environ.get("AWS_S3_REGION_NAME"),
-            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL"),
-            "custom_domain": os.environ.get("AWS_S3_CUSTOM_DOMAIN"),
-            "querystring_auth": False,
-            "file_overwrite": False,
-        }},
-    }
+# Media on S3: configured in base.py (any environment with AWS_STORAGE_BUCKET_NAME set).
