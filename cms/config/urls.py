@@ -8,12 +8,16 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from api.views import graphql_view
+from publishing import views as publishing_views
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("graphql/", graphql_view, name="graphql"),
     path("donate/", include("donations.urls")),
+    # The editor's preview: the draft rendered by the site's theme, and the theme files it links to.
+    path("preview/", publishing_views.preview_page, name="preview"),
+    path("theme/<path:path>", publishing_views.theme_asset, name="preview_theme_asset"),
 ]
 if (settings.DEBUG or getattr(settings, "SERVE_MEDIA", False)) and settings.MEDIA_URL.startswith("/"):
     # Local media for the demo and tests; production serves media from S3 or the web server.

@@ -9,10 +9,11 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from publishing.preview_tokens import SitePreviewMixin
 from .blocks import BodyBlock
 
 
-class HomePage(Page):
+class HomePage(SitePreviewMixin, Page):
     intro = models.TextField(_("accroche"), max_length=400,
                              help_text=_("Deux phrases au plus, affichées sur l'image d'accueil."))
     hero_image = models.ForeignKey("multimedia.CustomImage", verbose_name=_("image d'accueil"),
@@ -32,7 +33,7 @@ class HomePage(Page):
         verbose_name = _("page d'accueil")
 
 
-class IndexPage(Page):
+class IndexPage(SitePreviewMixin, Page):
     """A list page (projects, stories): an introduction, and the site builder lists the children."""
 
     intro = models.TextField(_("introduction"), max_length=600, blank=True)
@@ -46,7 +47,7 @@ class IndexPage(Page):
         abstract = True
 
 
-class StandardPage(Page):
+class StandardPage(SitePreviewMixin, Page):
     intro = models.TextField(_("introduction"), max_length=600, blank=True)
     body = StreamField(BodyBlock(), verbose_name=_("contenu"))
 

@@ -31,6 +31,7 @@ from wagtail.snippets.models import register_snippet
 
 from core.blocks import BodyBlock, UpdatePhotosBlock
 from core.models import IndexPage
+from publishing.preview_tokens import SitePreviewMixin
 
 from .countries import COUNTRY_CHOICES, country_name
 from .forms import ProjectPageForm
@@ -96,7 +97,7 @@ class ProjectIndexPage(IndexPage):
         verbose_name = _("liste des projets")
 
 
-class ProjectPage(Page):
+class ProjectPage(SitePreviewMixin, Page):
     STATUS_CHOICES = [("planned", _("En préparation")), ("active", _("En cours")), ("completed", _("Réalisé"))]
 
     summary = models.TextField(_("résumé"), max_length=400,

@@ -22,6 +22,10 @@ INSTALLED_APPS = [
     "stories",
     "api",
     "donations",
+    "publishing",
+    "wagtail_headless_preview",
+    "django_tasks",
+    "django_tasks_db",
     "wagtail.embeds",  # grapple imports its models; installed so they get their own tables
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -194,3 +198,27 @@ DONATE_TRUST_X_FORWARDED_FOR = os.environ.get("DONATE_TRUST_X_FORWARDED_FOR", "0
 # Intent creations allowed per IP, per e-mail, in a window of seconds (card-testing protection).
 DONATE_RATE_LIMITS = tuple(int(x) for x in os.environ.get("DONATE_RATE_LIMITS", "10,5,600").split(","))
 DONATE_TOTALS_CACHE_SECONDS = int(os.environ.get("DONATE_TOTALS_CACHE_SECONDS", "30"))
+
+# --- Publishing (cms/publishing): preview with the site's own theme, a build on every publish ---
+# Wagtail's small tasks (reference index…) stay immediate; site builds go to the database queue, run by
+# `manage.py publishing_worker` (started by make demo), so a publish returns at once.
+TASKS = {
+    "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+    "builds": {"BACKEND": "django_tasks_db.backend.DatabaseBackend", "QUEUES": ["builds"]},
+}
+# The editor's "Preview" and live preview panel load /preview/ on the CMS, which renders the draft with the
+# same theme and code as the static build (publishing/preview.py). Tokens expire after PREVIEW_TOKEN_MAX_AGE.
+WAGTAIL_HEADLESS_PREVIEW = {"CLIENT_URLS": {"default": "/preview/"}, "ENFORCE_TRAILING_SLASH": True}
+PREVIEW_TOKEN_MAX_AGE = int(os.environ.get("PREVIEW_TOKEN_MAX_AGE", "3600"))
+# Where and how the worker builds the site (the same options as `python -m site_builder build`).
+SITE_BUILD_ENABLED = os.environ.get("SITE_BUILD_ENABLED", "1") == "1"  # 0: publishing queues nothing
+SITE_BUILD_OUT = Path(os.environ.get("SITE_BUILD_OUT", REPO_DIR / "public"))
+SITE_BUILD_CACHE = Path(os.environ.get("SITE_BUILD_CACHE", REPO_DIR / ".build-cache"))
+SITE_BUILD_API_URL = os.environ.get("SITE_BUILD_API_URL", "http://127.0.0.1:8000/graphql/")
+SITE_MEDIA_URL = os.environ.get("SITE_MEDIA_URL", "") or None
+SITE_DONATE_API = os.environ.get("SITE_DONATE_API", "")
+# A burst of publishes waits for this much quiet before building (at most SITE_BUILD_MAX_WAIT seconds).
+SITE_BUILD_QUIET_SECONDS = float(os.environ.get("SITE_BUILD_QUIET_SECONDS", "0.5"))
+SITE_BUILD_MAX_WAIT = float(os.environ.get("SITE_BUILD_MAX_WAIT", "5"))
+# In production the site may be built by Netlify instead: each build then calls this hook.
+NETLIFY_BUILD_HOOK = os.environ.get("NETLIFY_BUILD_HOOK", "")

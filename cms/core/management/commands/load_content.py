@@ -5,6 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from core.content_loader import ContentError, ContentLoader
+from publishing.queue import request_build, suppressed
 
 
 class Command(BaseCommand):
@@ -15,7 +16,10 @@ class Command(BaseCommand):
 
     def handle(self, folder: Path, **options):
         try:
-            changed = ContentLoader(folder.resolve(), log=self.stdout.write).run()
+            with suppressed():  # one build for the whole load, not one per page
+                changed = ContentLoader(folder.resolve(), log=self.stdout.write).run()
         except ContentError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"load_content: {changed} item(s) created or updated from {folder}")
+        if changed:
+            request_build(f"Contenu chargé depuis {folder.name}/ ({changed} élément(s))")

@@ -1,0 +1,51 @@
+"""`manage.py publishing_worker`: runs the site builds that publishing queues, and Wagtail's scheduled
+publishing (go-live and expiry dates), which in turn queue builds. `make demo` starts one."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+from django_tasks_db.management.commands.db_worker import Worker
+
+
+class Command(BaseCommand):
+    help = __doc__
+
+    def add_arguments(self, parser):
+        parser.add_argument("--interval", type=float, default=0.2, help="seconds between looks at the queue")
+        parser.add_argument("--scheduled-every", type=float, default=30.0,
+                            help="seconds between runs of Wagtail's publish_scheduled")
+        parser.add_argument("--batch", action="store_true",
+                            help="publish what is due and run every queued build, then exit")
+
+    def handle(self, *, interval, scheduled_every, batch, **options):
+        if batch:
+            publish_scheduled()
+        else:
+            threading.Thread(target=scheduled_loop, args=(scheduled_every,), daemon=True,
+                             name="publish-scheduled").start()
+        worker = Worker(queue_names=["builds"], interval=interval, batch=batch, backend_name="builds",
+                        startup_delay=False, max_tasks=None, worker_id=f"publishing-{os.getpid()}",
+                        excluded_queue_names=[])
+        worker.configure_signals()
+        worker.run()
+
+
+def publish_scheduled():
+    try:
+        call_command("publish_scheduled", verbosity=0)
+    finally:
+        close_old_connections()
+
+
+def scheduled_loop(every: float):
+    stop = threading.Event()
+    while not stop.wait(every):
+        try:
+            publish_scheduled()
+        except Exception as exc:  # keep going: the next run may succeed (database busy, …)
+            print(f"publish_scheduled failed: {exc}", flush=True)

@@ -1,0 +1,56 @@
+"""One page rendered exactly as the build would render it, from data that is not published yet.
+
+The CMS preview calls this with the draft (as the API would return it once published) and the rest of the
+site (the last build's state, or a fresh pull): routes come from the same `make_site`, HTML from the same
+Pelican generator and theme, so what an editor previews is what publishing writes.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .build import DEFAULT_THEME, make_site, pelican_settings
+from .pelican_plugin import ApiPagesGenerator
+from .site import NormalizationCache, Route
+
+
+class PreviewError(RuntimeError):
+    pass
+
+
+@dataclass
+class PreviewPage:
+    html: str
+    route: Route
+    assets: dict[str, bytes]  # "/theme/…" -> content, for the CMS to serve next to the preview
+    warnings: list[str]
+
+
+def render_preview(draft: dict, pages: list[dict], globals_: dict, params: dict, *, stamps: dict | None = None,
+                   cache: NormalizationCache | None = None, theme: Path = DEFAULT_THEME) -> PreviewPage:
+    """`draft` replaces the page with the same id in `pages` (or joins them, for a page never published)."""
+    from .state import content_stamp
+
+    draft_id = str(draft["id"])
+    merged = [draft if str(p.get("id")) == draft_id else p for p in pages if p]
+    if not any(p is draft for p in merged):
+        merged.append(draft)
+    stamps = dict(stamps or {})
+    stamps[draft_id] = content_stamp(draft)
+    site_data, _media = make_site(merged, globals_, params, stamps=stamps,
+                                  cache=cache.overlay() if cache is not None else None)
+    route = next((r for r in site_data.routes if r.page_id == draft_id), None)
+    if route is None:
+        raise PreviewError("this page type is not part of the public site")
+    with tempfile.TemporaryDirectory(prefix="vda-preview-") as scratch:
+        settings = pelican_settings(site_data, Path(scratch), Path(theme), Path(scratch), {}, 1)
+        generator = ApiPagesGenerator(context=settings.copy(), settings=settings, path=settings["PATH"],
+                                      theme=settings["THEME"], output_path=scratch)
+        generator.generate_context()
+        html = generator.render_route(route)
+    assets = {"/theme/" + hashed: data for hashed, data in generator.built_assets.values()}
+    assets["/theme/" + generator.theme_colours_path] = generator.theme_colours_css.encode()
+    return PreviewPage(html=html, route=route, assets=assets,
+                       warnings=[w for w in site_data.warnings if draft.get("title", "\0") in w])
