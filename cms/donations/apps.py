@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class DonationsConfig(AppConfig):
     name = "donations"
     verbose_name = "Dons"
+
+    def ready(self):
+        from . import live_projects
+
+        live_projects.connect_signals()

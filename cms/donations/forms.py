@@ -8,10 +8,9 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from projects.models import ProjectPage
 from site_builder.filters import minor_units, money
 
-from . import rules
+from . import live_projects, rules
 
 
 
@@ -50,7 +49,7 @@ class DonationRequestForm(forms.Form):
         slug = data.get("project") or ""
         project = None
         if slug:
-            project = ProjectPage.objects.live().public().filter(slug=slug).first()
+            project = live_projects.get(slug)  # live and public (kept a few seconds: see live_projects)
             if project is None:
                 self.add_error("project", _("Ce projet n'existe pas ou n'accepte plus de dons."))
                 return data
@@ -58,7 +57,7 @@ class DonationRequestForm(forms.Form):
         asked = (data.get("currency") or "").upper()
         if asked and asked != currency:
             self.add_error("currency", _("Ce projet collecte en %(currency)s.") % {"currency": currency})
-        data["project_page"], data["currency"] = project, currency
+        data["live_project"], data["currency"] = project, currency
 
         plan = data.get("plan")
         frequency = data.get("frequency") or ("once" if plan in (None, "", "once") else "monthly")

@@ -22,12 +22,17 @@ def hit(scope: str, key: str, limit: int, window: int) -> int:
     """Count one attempt; return 0 if allowed, else the seconds to wait."""
     bucket = int(time.time() // window)
     cache_key = f"donate-rl:{scope}:{key}:{bucket}"
-    cache.add(cache_key, 0, timeout=window * 2)
-    try:
+    try:  # one cache operation when the counter exists (the usual case for an address)
         count = cache.incr(cache_key)
-    except ValueError:  # expired between add and incr
-        cache.set(cache_key, 1, timeout=window * 2)
-        count = 1
+    except ValueError:  # the window's first attempt: create the counter, unless a concurrent request just did
+        if cache.add(cache_key, 1, timeout=window * 2):
+            count = 1
+        else:
+            try:
+                count = cache.incr(cache_key)
+            except ValueError:  # expired between add and incr
+                cache.set(cache_key, 1, timeout=window * 2)
+                count = 1
     if count > limit:
         return window - int(time.time() % window) or 1
     return 0

@@ -64,9 +64,9 @@ def start_donation(form: DonationRequestForm) -> Donation:
     transaction. Stripe first: no database lock is held while we wait for it, and the idempotency keys
     (built from the donation id, chosen here) make a retried request reuse the same Stripe objects."""
     data = form.cleaned_data
-    project = data["project_page"]
+    project = data["live_project"]
     donation = Donation(
-        project=project, project_slug=project.slug if project else "", kind=data["kind"],
+        project_id=project.pk if project else None, project_slug=project.slug if project else "", kind=data["kind"],
         frequency=data["frequency"], amount=data["amount"], fee=data["fee"], currency=data["currency"],
         wants_receipt=bool(data.get("wants_receipt")), public_wall=bool(data.get("public_wall")),
         source=(data.get("source") or "")[:60])
@@ -76,8 +76,10 @@ def start_donation(form: DonationRequestForm) -> Donation:
     if data.get("wants_receipt"):
         fields.update(address_line1=data["address_line1"].strip(), postal_code=data["address_postal_code"].strip(),
                       city=data["address_city"].strip(), country=data["address_country"])
-    with transaction.atomic():
-        donor, _ = Donor.objects.update_or_create(email=data["email"], defaults=fields)
+    donor = Donor(email=data["email"], **fields)
+    with transaction.atomic():  # two statements: the donor upserted by e-mail, then the donation
+        Donor.objects.bulk_create([donor], update_conflicts=True, unique_fields=["email"],
+                                  update_fields=[*fields, "updated_at"])
         donation.donor = donor
         donation.stripe_customer, donation.stripe_setup_intent = created["customer"], created["setup_intent"]
         donation.save(force_insert=True)
@@ -278,7 +280,7 @@ def pay_page(request):
                       status=502)
     return render(request, "donations/pay.html", {
         **context, **intent_payload(donation), "donation": donation,
-        "project_title": donation.project.title if donation.project else "",
+        "project_title": form.cleaned_data["live_project"].title if form.cleaned_data["live_project"] else "",
         "amount_text": money(donation.amount, donation.currency), "fee_text": money(donation.fee, donation.currency),
         "total_text": money(donation.total, donation.currency)})
 
