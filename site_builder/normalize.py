@@ -7,7 +7,8 @@ becomes None (and a warning naming the page), never an exception that would stop
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+import posixpath
+from urllib.parse import quote, unquote, urlsplit
 
 from .filters import date_iso
 
@@ -44,12 +45,15 @@ class MediaMap:
                 return url  # already absolute (S3 custom domain): link as is
             return self.media_url.rstrip("/") + "/" + path.lstrip("/")
         source = url if parts.scheme else self.api_origin.rstrip("/") + path
+        # The file in the output: decoded (a web server decodes the URL before looking for the file; S3 and
+        # Django percent-encode spaces and accents) and never outside /media/ (dot segments resolved).
+        path = posixpath.normpath("/" + unquote(path).lstrip("/"))
         if not path.startswith("/media/"):
             path = "/media" + path
         self.wanted[source] = path
         if self.recording is not None:
             self.recording[source] = path
-        return path
+        return quote(path)
 
 
 class Normalizer:
@@ -145,7 +149,7 @@ class Normalizer:
             if not doc:
                 return None
             file_name = doc.get("file") or ""
-            return {"type": "document", "title": b.get("title") or doc.get("title") or "",
+            return {"type": "document", "title": b.get("documentTitle") or b.get("title") or doc.get("title") or "",
                     "url": self.media(b.get("fileUrl")), "size_bytes": doc.get("fileSize"),
                     "extension": file_name.rsplit(".", 1)[-1].upper() if "." in file_name else ""}
         self.warn(f"unknown block type {kind!r}; left out")

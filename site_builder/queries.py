@@ -1,6 +1,7 @@
 """The GraphQL queries the builder sends: the whole contract between the CMS and the static site.
 
-One request pulls every live page (`sitePages`, loaded in bulk by the CMS in a constant number of SQL
+Aliases (`introOptional`, `documentTitle`) keep fields of the same name but another nullability apart, as
+GraphQL's validation requires. One request pulls every live page (`sitePages`, loaded in bulk by the CMS in a constant number of SQL
 queries); fragments select what each page type needs. An incremental build first asks for `sitePageIndex`
 (every live page's version) and then pulls only the pages that changed (`sitePages(ids: …)`). Tests run these exact strings against the CMS.
 """
@@ -23,7 +24,7 @@ fragment Blocks on StreamFieldInterface {
   ... on VideoBlock { url title provider transcript poster { ...Img } }
   ... on KeyFigureBlock { value unit text }
   ... on CallToGiveBlock { text buttonLabel project { id } }
-  ... on DocumentBlock { title fileUrl document { title fileSize file } }
+  ... on DocumentBlock { documentTitle: title fileUrl document { title fileSize file } }
 }
 """
 
@@ -47,9 +48,9 @@ PAGE = """
 fragment Page on PageInterface {
     ...Common
     ... on HomePage { intro heroImage { ...Img } body { ...Blocks } }
-    ... on StandardPage { intro body { ...Blocks } }
-    ... on ProjectIndexPage { intro }
-    ... on StoryIndexPage { intro }
+    ... on StandardPage { introOptional: intro body { ...Blocks } }
+    ... on ProjectIndexPage { introOptional: intro }
+    ... on StoryIndexPage { introOptional: intro }
     ... on ProjectPage {
       summary heroImage { ...Img }
       theme { ... on ProjectTheme { name slug color } }
@@ -86,8 +87,6 @@ query SitePages($locale: String, $ids: [ID!]) {
   sitePages(locale: $locale, ids: $ids) { ...Page }
 }
 """
-
-
 
 # Only what an incremental build needs to decide what to fetch: versions, and what every page shows.
 SITE_INDEX = GLOBALS + """

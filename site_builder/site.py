@@ -123,6 +123,8 @@ def build_site(pages: list[dict], *, base_url: str, media: MediaMap, site_name: 
         kind = PAGE_TYPES.get(raw.get("contentType"))
         if kind is None:
             continue
+        if "introOptional" in raw:  # the query's alias (nullable intro beside required ones)
+            raw["intro"] = raw.pop("introOptional")
         raw["url"] = site_path(raw["urlPath"], root_path)
         by_type.setdefault(kind, []).append(raw)
 

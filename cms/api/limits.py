@@ -6,7 +6,7 @@ Depth comes from graphene's own validator; the field budget is ours: it counts e
 
 from django.conf import settings
 from graphene.validation import depth_limit_validator
-from graphql import GraphQLError, ValidationRule
+from graphql import GraphQLError, ValidationRule, specified_rules
 from graphql.language import FieldNode, FragmentSpreadNode, InlineFragmentNode, OperationDefinitionNode
 
 
@@ -46,6 +46,7 @@ def field_budget_validator(max_fields: int):
 
 def validation_rules():
     return (
+        *specified_rules,  # GraphQL's own validation: without it a view given rules runs only those
         depth_limit_validator(max_depth=settings.GRAPHQL_MAX_DEPTH),
         field_budget_validator(settings.GRAPHQL_MAX_FIELDS),
     )
