@@ -88,7 +88,8 @@ class CmsServer:
     """A CMS process of its own: fresh database, demo content, an admin account, HTTP on a free port,
     paying through localstripe (which sends it signed webhooks) when one is given."""
 
-    def __init__(self, workdir: Path, content: Path = CONTENT, stripe: LocalStripe | None = None):
+    def __init__(self, workdir: Path, content: Path = CONTENT, stripe: LocalStripe | None = None,
+                 extra_env: dict | None = None):
         self.workdir = workdir
         self.content = content
         self.port = free_port()
@@ -98,7 +99,10 @@ class CmsServer:
         self.env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings.dev", VDA_VAR_DIR=str(workdir),
                         DEMO_ADMIN_USER=self.admin_user, DEMO_ADMIN_PASSWORD=self.admin_password,
                         WAGTAILADMIN_BASE_URL=self.url, PYTHONUNBUFFERED="1",
-                        STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET, DONATE_RATE_LIMITS="1000,1000,600")
+                        STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET, DONATE_RATE_LIMITS="1000,1000,600",
+                        # builds the publishing worker runs go here (tests that start one read them)
+                        SITE_BUILD_OUT=str(workdir / "public"), SITE_BUILD_CACHE=str(workdir / "build-cache"),
+                        SITE_BUILD_API_URL=f"{self.url}/graphql/", **(extra_env or {}))
         self.stripe = stripe
         if stripe is not None:
             self.env["STRIPE_API_BASE"] = stripe.url
