@@ -1,0 +1,256 @@
+"""What asks for a build, and how requests are coalesced (cms/publishing): signals, the queue, the task.
+
+The task is run against a real HTTP peer: a local server standing in for Netlify's build hook records each
+POST, so "ten requests make one build" is counted where it matters, at the receiving end.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.server
+import threading
+import time
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.core.management import call_command
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from publishing.models import SiteBuild
+from publishing.queue import request_build, suppressed
+from publishing.tasks import run_site_build
+from tests import factories
+
+
+@pytest.fixture
+def tree(db):
+    return factories.make_site()
+
+
+def queued():
+    return SiteBuild.objects.filter(status=SiteBuild.QUEUED)
+
+
+class Hook:
+    """A local HTTP server that records POSTs, as Netlify's build hook would receive them."""
+
+    def __init__(self, status: int = 200):
+        self.calls: list[str] = []
+        hook = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                hook.calls.append(self.path)
+                self.send_response(status)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/build_hooks/abc"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def titles(self) -> list[str]:
+        return [parse_qs(urlsplit(p).query)["trigger_title"][0] for p in self.calls]
+
+    def stop(self):
+        self.server.shutdown()
+
+
+@pytest.fixture
+def hook(settings):
+    server = Hook()
+    settings.NETLIFY_BUILD_HOOK = server.url
+    settings.SITE_BUILD_QUIET_SECONDS = 0
+    yield server
+    server.stop()
+
+
+# ---- coalescing -------------------------------------------------------------------------------------------
+
+def test_requests_join_the_waiting_build(db, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        for i in range(10):
+            request_build(f"Publication {i}", [i + 1])
+    build = queued().get()
+    assert build.requests == 10
+    assert build.page_ids == list(range(1, 11))
+    assert build.reasons[0] == "Publication 0" and build.reasons[-1] == "Publication 9"
+    assert len(callbacks) == 1  # one task enqueued, not ten
+
+
+def test_a_request_during_a_running_build_makes_one_more(db):
+    first = request_build("Publication A", [1])
+    SiteBuild.objects.filter(pk=first.pk).update(status=SiteBuild.RUNNING)
+    second = request_build("Publication B", [2])
+    third = request_build("Publication C", [3])
+    assert second.pk != first.pk and third.pk == second.pk
+    assert queued().count() == 1 and SiteBuild.objects.count() == 2
+
+
+def test_the_database_allows_one_queued_build_only(db):
+    SiteBuild.objects.create(reasons=["a"])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SiteBuild.objects.create(reasons=["b"])
+
+
+def test_full_is_sticky_and_reasons_are_capped(db):
+    request_build("page", [1])
+    request_build("rebuild", full=True)
+    for i in range(80):
+        request_build(f"r{i}")
+    build = queued().get()
+    assert build.full is True
+    assert len(build.reasons) == 50 and build.reasons[-1] == "r79"
+
+
+def test_suppressed_and_disabled_queue_nothing(db, settings):
+    with suppressed():
+        assert request_build("load_content") is None
+    settings.SITE_BUILD_ENABLED = False
+    assert request_build("off") is None
+    assert SiteBuild.objects.count() == 0
+
+
+# ---- what asks for a build --------------------------------------------------------------------------------
+
+def test_publish_unpublish_move_delete_each_ask_for_a_build(tree):
+    SiteBuild.objects.all().delete()
+    story = factories.make_story(tree, title="Le puits de Kaya")
+    build = queued().get()
+    assert story.pk in build.page_ids and "Publication de « Le puits de Kaya »" in build.reasons
+
+    SiteBuild.objects.all().delete()
+    story.unpublish()
+    assert "Dépublication de « Le puits de Kaya »" in queued().get().reasons
+
+    SiteBuild.objects.all().delete()
+    other = factories.make_story(tree, title="Ailleurs")
+    SiteBuild.objects.all().delete()
+    other.move(tree["projects"], pos="last-child")
+    assert "Déplacement de « Ailleurs »" in queued().get().reasons
+
+    SiteBuild.objects.all().delete()
+    other.refresh_from_db()
+    other.delete()
+    assert "Suppression de « Ailleurs »" in queued().get().reasons
+
+
+def test_an_image_change_names_the_pages_that_use_it(tree):
+    image = factories.make_image(title="Forage")
+    unused = factories.make_image(title="Inutilisée")
+    story = factories.make_story(tree, title="Avec image", image=image)
+    factories.make_story(tree, title="Sans cette image")
+    SiteBuild.objects.all().delete()
+
+    unused.description = "Texte alternatif corrigé"
+    unused.save()
+    assert SiteBuild.objects.count() == 0  # nothing shows it: nothing to rebuild
+
+    image.description = "Un forage au village"
+    image.save()
+    build = queued().get()
+    assert build.page_ids == [story.pk]
+    assert build.reasons == [f"Image modifié(e) : « {image} » (1 page)"]
+
+
+def test_a_snippet_change_names_the_projects_that_use_it(tree):
+    project = factories.make_project(tree, title="Puits")
+    SiteBuild.objects.all().delete()
+    theme = tree["theme"]
+    theme.color = "#2A7F62"
+    theme.save()
+    assert project.pk in queued().get().page_ids
+
+
+def test_site_settings_ask_for_a_full_build(tree):
+    from core.models import SiteSettings
+
+    SiteBuild.objects.all().delete()
+    settings_obj = SiteSettings.load()
+    settings_obj.tagline = "Une nouvelle devise"
+    settings_obj.save()
+    assert queued().get().full is True
+
+
+def test_scheduled_go_live_and_expiry_ask_for_builds(tree):
+    story = factories.make_story(tree, title="Programmée", publish=False)
+    revision = story.save_revision()
+    revision.approved_go_live_at = timezone.now() - dt.timedelta(minutes=1)
+    revision.save(update_fields=["approved_go_live_at"])
+    SiteBuild.objects.all().delete()
+    call_command("publish_scheduled", verbosity=0)
+    story.refresh_from_db()
+    assert story.live
+    assert "Publication de « Programmée »" in queued().get().reasons
+
+    SiteBuild.objects.all().delete()
+    type(story).objects.filter(pk=story.pk).update(expire_at=timezone.now() - dt.timedelta(minutes=1))
+    call_command("publish_scheduled", verbosity=0)
+    story.refresh_from_db()
+    assert not story.live and story.expired
+    assert "Dépublication de « Programmée »" in queued().get().reasons
+
+
+# ---- the task ---------------------------------------------------------------------------------------------
+
+def test_ten_requests_make_one_call_of_the_hook(db, hook):
+    for i in range(10):
+        request_build(f"Publication {i}", [i])
+    assert run_site_build.call() is not None
+    assert run_site_build.call() is None  # the other queued tasks find nothing left to do
+    assert hook.titles() == ["Publication 0 (+ 9 autres)"]
+    build = SiteBuild.objects.get()
+    assert (build.status, build.kind, build.requests) == ("succeeded", "netlify", 10)
+    assert build.duration_seconds is not None and build.finished_at >= build.started_at
+
+
+def test_a_failing_hook_is_recorded_not_raised(db, settings):
+    server = Hook(status=500)
+    settings.NETLIFY_BUILD_HOOK, settings.SITE_BUILD_QUIET_SECONDS = server.url, 0
+    try:
+        request_build("Publication")
+        run_site_build.call()
+    finally:
+        server.stop()
+    build = SiteBuild.objects.get()
+    assert build.status == "failed"
+    assert build.errors == ["the Netlify build hook answered HTTP 500"]
+
+
+def test_an_unreachable_api_fails_the_build_with_a_clear_message(db, settings, tmp_path):
+    settings.SITE_BUILD_QUIET_SECONDS = 0
+    settings.SITE_BUILD_API_URL = "http://127.0.0.1:9/graphql/"  # nothing listens on the discard port
+    settings.SITE_BUILD_OUT, settings.SITE_BUILD_CACHE = tmp_path / "public", tmp_path / "cache"
+    request_build("Publication")
+    run_site_build.call()
+    build = SiteBuild.objects.get()
+    assert build.status == "failed"
+    assert "cannot reach the CMS API at http://127.0.0.1:9/graphql/" in build.errors[0]
+    assert not (tmp_path / "public").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_waits_for_quiet_and_makes_one_build(hook, settings):
+    """Publishes keep arriving while the task waits: it starts only after a quiet moment, once."""
+    settings.SITE_BUILD_QUIET_SECONDS, settings.SITE_BUILD_MAX_WAIT = 0.5, 10
+    request_build("Publication 0")
+    done = threading.Event()
+
+    def editors():
+        for i in range(1, 6):
+            time.sleep(0.1)
+            request_build(f"Publication {i}")
+        done.set()
+
+    thread = threading.Thread(target=editors)
+    thread.start()
+    run_site_build.call()
+    thread.join()
+    assert done.is_set()
+    assert len(hook.calls) == 1
+    build = SiteBuild.objects.get()
+    assert build.requests == 6 and build.reasons[-1] == "Publication 5"
