@@ -73,7 +73,7 @@ def _megapixels(pixels: int) -> str:
 
 class SiteImageField(WagtailImageField):
     """Wagtail's image field (extension, real format, weight, pixel count) with French messages, plus a
-    minimum size and a full decode."""
+    minimum size and a decode of the whole file (a truncated photo is refused, not a server error)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
