@@ -243,6 +243,7 @@ def main() -> int:
             env=env, stdout=server_log, stderr=subprocess.STDOUT)
         wait_for(f"http://127.0.0.1:{port}/donate/totals.json", timeout=120)
 
+        load_full = os.getloadavg()[0]
         t = time.perf_counter()
         full = subprocess.run(manage_command("build_site", "--now", "--full"), env=env, cwd=REPO,
                               capture_output=True, text=True)
@@ -262,6 +263,7 @@ def main() -> int:
         # An editor's publish updates the search index too (populate skipped it to go faster).
         settings.WAGTAILSEARCH_BACKENDS["default"]["AUTO_UPDATE"] = True
 
+        load_before = os.getloadavg()[0]
         step = max(1, stories // max(1, args.runs - 1))
         chosen = [min(stories - 1, i * step) for i in range(args.runs)]
         cold_story = stories // 3 + 1 if stories > 3 else 0
@@ -301,6 +303,9 @@ def main() -> int:
             "database": "postgresql" if env.get("_BENCH_PG_DROP") else "sqlite",
             "server": f"gunicorn {args.workers} workers x {args.threads} threads",
             "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+            # other work on the machine skews every figure: the 1-minute load before and after the publishes
+            "load_average": {"full_build": round(load_full, 2), "publishes": round(load_before, 2),
+                             "end": round(os.getloadavg()[0], 2)},
         }
         if args.keep:
             result["workdir"] = str(workdir)
