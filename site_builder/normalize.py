@@ -189,7 +189,8 @@ def story_card(s: dict, n: Normalizer) -> dict:
         "id": s["id"], "title": s["title"], "url": s["url"], "slug": s["slug"], "date": date_iso(s.get("date")),
         "author": s.get("author") or "", "intro": s.get("intro") or "",
         "hero": n.image(s.get("heroImage"), "hero image"),
-        "tags": [{"name": t["name"], "slug": _slug(t["name"])} for t in s.get("tags") or []],
+        # sorted: tags have no order in the CMS, and the database may return them in any (same page, same HTML)
+        "tags": [{"name": t["name"], "slug": _slug(t["name"])} for t in sorted(s.get("tags") or [], key=lambda t: t["name"])],
     }
 
 
