@@ -72,6 +72,11 @@ class SiteData:
         return hashlib.blake2b(repr(sorted(site.items())).encode(), digest_size=16).hexdigest()
 
 
+def _story_order(raw: dict) -> tuple:
+    page_id = str(raw["id"])
+    return (raw.get("date") or "", int(page_id) if page_id.isdigit() else 0)
+
+
 def _seo(page: dict, raw: dict, base_url: str, image=None, description: str = "") -> dict:
     return {
         "title": raw.get("seoTitle") or page["title"],
@@ -142,7 +147,8 @@ def build_site(pages: list[dict], *, base_url: str, media: MediaMap, site_name: 
         card = by_slug.get(row["slug"])
         if card is not None and row.get("currency") == card["currency"]:
             card["raised"], card["donors"] = row["raised"], row["donors"]
-    stories_raw = sorted(by_type.get("story", []), key=lambda s: (s.get("date") or "", s["id"]), reverse=True)
+    # newest first; same day: the later created first (ids compared as numbers, "999" < "1000")
+    stories_raw = sorted(by_type.get("story", []), key=_story_order, reverse=True)
     story_cards = []
     for raw in stories_raw:
         n._page = raw["title"]
@@ -289,6 +295,7 @@ def build_site(pages: list[dict], *, base_url: str, media: MediaMap, site_name: 
         def page_url(number):
             return index_url if number == 1 else f"{index_url}page/{number}/"
 
+        all_pages = [{"number": i, "url": page_url(i)} for i in range(1, num_pages + 1)]  # shared by every page
         for number in range(1, num_pages + 1):
             chunk = story_cards[(number - 1) * STORIES_PER_PAGE: number * STORIES_PER_PAGE]
             title = story_index_raw["title"] + ("" if number == 1 else f" — page {number}")
@@ -297,7 +304,7 @@ def build_site(pages: list[dict], *, base_url: str, media: MediaMap, site_name: 
             pagination = {"number": number, "num_pages": num_pages,
                           "previous_url": page_url(number - 1) if number > 1 else None,
                           "next_url": page_url(number + 1) if number < num_pages else None,
-                          "pages": [{"number": i, "url": page_url(i)} for i in range(1, num_pages + 1)]}
+                          "pages": all_pages}
             add(story_index_raw, "story_index.html", "story_index",
                 {"page": page, "stories": chunk, "pagination": pagination},
                 description=story_index_raw.get("intro", ""), deps=[s["id"] for s in chunk],

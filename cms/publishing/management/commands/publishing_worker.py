@@ -28,11 +28,21 @@ class Command(BaseCommand):
         else:
             threading.Thread(target=scheduled_loop, args=(scheduled_every,), daemon=True,
                              name="publish-scheduled").start()
+        preload_build_state()
         worker = Worker(queue_names=["builds"], interval=interval, batch=batch, backend_name="builds",
                         startup_delay=False, max_tasks=None, worker_id=f"publishing-{os.getpid()}",
                         excluded_queue_names=[])
         worker.configure_signals()
         worker.run()
+
+
+def preload_build_state():
+    """Read the last build's state now, so the first publish does not wait for it (seconds on a large site)."""
+    from django.conf import settings
+
+    from site_builder import state
+
+    state.load(settings.SITE_BUILD_OUT, settings.SITE_BUILD_CACHE)
 
 
 def publish_scheduled():
