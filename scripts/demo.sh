@@ -14,6 +14,9 @@ export WAGTAILADMIN_BASE_URL=${WAGTAILADMIN_BASE_URL:-http://127.0.0.1:$CMS_PORT
 # Giving runs against localstripe, the offline Stripe: same SDK calls, same signed webhooks.
 export STRIPE_API_BASE=${STRIPE_API_BASE:-http://127.0.0.1:$STRIPE_PORT}
 export STRIPE_WEBHOOK_SECRET=${STRIPE_WEBHOOK_SECRET:-whsec_localstripe_demo}
+# Publishing: the worker rebuilds public/ (only what changed) each time an editor publishes.
+export SITE_BUILD_API_URL=${SITE_BUILD_API_URL:-http://127.0.0.1:$CMS_PORT/graphql/}
+export SITE_BUILD_OUT=${SITE_BUILD_OUT:-$PWD/public}
 
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
@@ -43,7 +46,11 @@ for _ in $(seq 1 60); do
 done
 
 echo "==> static site build"
-$PY -m site_builder build --api "http://127.0.0.1:$CMS_PORT/graphql/" --out public --base-url "$SITE_BASE_URL"
+$PY cms/manage.py build_site --now
+
+echo "==> publishing worker (a build on every publish; scheduled publishing)"
+$PY cms/manage.py publishing_worker >var/worker.log 2>&1 &
+pids+=($!)
 
 $PY -m site_builder.serve public --port "$SITE_PORT" --proxy "/donate/=http://127.0.0.1:$CMS_PORT" &
 pids+=($!)
@@ -55,7 +62,8 @@ cat <<MSG
     GraphQL API   http://127.0.0.1:$CMS_PORT/graphql/
     Static site   http://127.0.0.1:$SITE_PORT/   (give with the test card 4242 4242 4242 4242)
     localstripe   $STRIPE_API_BASE/   (the offline Stripe)
-  Rebuild the site after publishing: make build-site
+  Publish in the admin: the site updates itself in about a second (Publication du site lists the builds).
+  Preview shows the draft with the site's own theme.
   Stop with Ctrl-C.
 MSG
 wait
