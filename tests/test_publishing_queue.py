@@ -233,7 +233,7 @@ def test_an_unreachable_api_fails_the_build_with_a_clear_message(db, settings, t
     assert not (tmp_path / "public").exists()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # like the other transactional tests: leave the migrated rows for them
 def test_a_burst_waits_for_quiet_and_makes_one_build(hook, settings):
     """Publishes keep arriving while the task waits: it starts only after a quiet moment, once."""
     settings.SITE_BUILD_QUIET_SECONDS, settings.SITE_BUILD_MAX_WAIT = 0.5, 10
