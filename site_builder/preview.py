@@ -26,6 +26,7 @@ class PreviewPage:
     route: Route
     assets: dict[str, bytes]  # "/theme/…" -> content, for the CMS to serve next to the preview
     warnings: list[str]
+    media: dict[str, str]  # site path of each copied asset ("/media/…") -> where the API said it is
 
 
 def render_preview(draft: dict, pages: list[dict], globals_: dict, params: dict, *, stamps: dict | None = None,
@@ -39,7 +40,7 @@ def render_preview(draft: dict, pages: list[dict], globals_: dict, params: dict,
         merged.append(draft)
     stamps = dict(stamps or {})
     stamps[draft_id] = content_stamp(draft)
-    site_data, _media = make_site(merged, globals_, params, stamps=stamps,
+    site_data, media = make_site(merged, globals_, params, stamps=stamps,
                                   cache=cache.overlay() if cache is not None else None)
     route = next((r for r in site_data.routes if r.page_id == draft_id), None)
     if route is None:
@@ -52,5 +53,5 @@ def render_preview(draft: dict, pages: list[dict], globals_: dict, params: dict,
         html = generator.render_route(route)
     assets = {"/theme/" + hashed: data for hashed, data in generator.built_assets.values()}
     assets["/theme/" + generator.theme_colours_path] = generator.theme_colours_css.encode()
-    return PreviewPage(html=html, route=route, assets=assets,
+    return PreviewPage(html=html, route=route, assets=assets, media={p: s for s, p in media.wanted.items()},
                        warnings=[w for w in site_data.warnings if draft.get("title", "\0") in w])

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from unittest import mock
 from urllib.parse import unquote, urlsplit
 
 import pytest
+import requests
 from django.core.cache import caches
 from PIL import Image as PILImage
 from wagtail.images import get_image_model
@@ -217,3 +219,23 @@ def test_with_a_media_url_the_site_links_the_s3_urls(s3_cms, moto_s3, tmp_path):
     assert any(u.endswith(".webp") for u in s3_urls) and any(u.endswith(".pdf") for u in s3_urls)
     for url in s3_urls:
         assert unquote(urlsplit(url).path)[len(f"/{bucket}/"):] in objects, url
+
+
+@pytest.mark.slow
+def test_a_preview_shows_s3_media_through_the_cms(s3_cms, moto_s3, tmp_path):  # noqa: F811
+    """The preview links the /media/ paths the built site copies S3 files to; the CMS redirects exactly those."""
+    server, bucket = s3_cms
+    token = server.shell("from stories.models import StoryPage\n"
+                         "page = StoryPage.objects.live().order_by('pk').first()\n"
+                         "print(page.create_page_preview().token)").strip().splitlines()[-1]
+    html = requests.get(f"{server.url}/preview/", params={"token": token, "content_type": "stories.storypage"},
+                        timeout=30).text
+    sources = sorted(set(re.findall(r'src="(/media/[^"]+)"', html)))
+    assert sources and all(f"/media/{bucket}/" in s for s in sources)
+    for path in sources[:3]:
+        response = requests.get(server.url + path, timeout=10)  # follows the redirect to moto's S3
+        assert response.status_code == 200 and response.history and response.history[0].status_code == 302
+        assert response.url.startswith(moto_s3.endpoint)
+        decoded(response.content)  # a real image
+    assert requests.get(f"{server.url}/media/{bucket}/nowhere.jpg", timeout=10,
+                        allow_redirects=False).status_code == 404  # only what a preview showed

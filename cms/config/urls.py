@@ -19,8 +19,11 @@ urlpatterns = [
     path("preview/", publishing_views.preview_page, name="preview"),
     path("theme/<path:path>", publishing_views.theme_asset, name="preview_theme_asset"),
 ]
-if (settings.DEBUG or getattr(settings, "SERVE_MEDIA", False)) and settings.MEDIA_URL.startswith("/"):
-    # Local media for the demo and tests; production serves media from S3 or the web server.
+if settings.STORAGES["default"]["BACKEND"] != "django.core.files.storage.FileSystemStorage":
+    # Media on S3: previews link the /media/ paths the built site copies them to (publishing/views.py).
+    urlpatterns += [path("media/<path:path>", publishing_views.media_redirect, name="preview_media")]
+elif (settings.DEBUG or getattr(settings, "SERVE_MEDIA", False)) and settings.MEDIA_URL.startswith("/"):
+    # Local media for the demo and tests; production serves media from the web server.
     urlpatterns += [re_path(r"^%s(?P<path>.*)$" % settings.MEDIA_URL.lstrip("/"), serve,
                             {"document_root": settings.MEDIA_ROOT})]
 urlpatterns += [path("", include(wagtail_urls))]

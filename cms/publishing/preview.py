@@ -37,6 +37,7 @@ BANNER = ('<div data-preview-marker role="status" style="position:sticky;top:0;z
           "Aperçu du brouillon — cette version n'est pas encore publiée.</div>")
 
 ASSETS: dict[str, bytes] = {}  # theme files of the latest previews, served by theme_asset()
+MEDIA: dict[str, str] = {}  # "/media/…" path in previews -> the file's URL (media on S3), see media_redirect
 
 
 class PreviewProblem(Exception):
@@ -99,6 +100,7 @@ def render(token: str, content_type: str, request) -> PreviewPage:
     pages, globals_, params, stamps, cache = site_context(request)
     page = render_preview(draft, pages, globals_, params, stamps=stamps, cache=cache)
     ASSETS.update(page.assets)
+    MEDIA.update(page.media)
     return page
 
 

@@ -52,6 +52,16 @@ def theme_asset(request, path: str):
     return response
 
 
+@require_GET
+def media_redirect(request, path: str):
+    """With media on S3 the built site holds copies under /media/; a preview on the CMS links the same paths,
+    so they redirect to the files they were copied from (only paths a preview showed: no open redirect)."""
+    source = preview.MEDIA.get("/media/" + path)
+    if source is None:
+        raise Http404("no such media file")
+    return redirect(source)
+
+
 def builds_panel(request):
     """Recent builds: what asked for them, what they wrote, how long, what failed."""
     builds = list(SiteBuild.objects.select_related("requested_by")[:30])
