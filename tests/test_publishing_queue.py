@@ -254,3 +254,15 @@ def test_a_burst_waits_for_quiet_and_makes_one_build(hook, settings):
     assert len(hook.calls) == 1
     build = SiteBuild.objects.get()
     assert build.requests == 6 and build.reasons[-1] == "Publication 5"
+
+
+def test_a_worker_start_marks_cut_off_builds_as_failed(db):
+    from publishing.management.commands.publishing_worker import abandon_interrupted_builds
+
+    cut_off = SiteBuild.objects.create(reasons=["Publication"], status=SiteBuild.RUNNING)
+    waiting = request_build("Publication suivante")
+    abandon_interrupted_builds()
+    cut_off.refresh_from_db()
+    waiting.refresh_from_db()
+    assert cut_off.status == "failed" and "interrompue" in cut_off.errors[0]
+    assert waiting.status == "queued"  # still to be run

@@ -28,12 +28,25 @@ class Command(BaseCommand):
         else:
             threading.Thread(target=scheduled_loop, args=(scheduled_every,), daemon=True,
                              name="publish-scheduled").start()
+        abandon_interrupted_builds()
         preload_build_state()
         worker = Worker(queue_names=["builds"], interval=interval, batch=batch, backend_name="builds",
                         startup_delay=False, max_tasks=None, worker_id=f"publishing-{os.getpid()}",
                         excluded_queue_names=[])
         worker.configure_signals()
         worker.run()
+
+
+def abandon_interrupted_builds():
+    """A build still "running" when a worker starts was cut off (the worker stopped): say so in the panel.
+    The next publish builds again from the last state that was saved, so nothing is lost."""
+    from django.utils import timezone
+
+    from publishing.models import SiteBuild
+
+    SiteBuild.objects.filter(status=SiteBuild.RUNNING).update(
+        status=SiteBuild.FAILED, finished_at=timezone.now(),
+        errors=["interrompue : le processus de publication s'est arrêté pendant la construction"])
 
 
 def preload_build_state():
