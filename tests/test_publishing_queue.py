@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core.management import call_command
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from publishing.models import SiteBuild
@@ -244,6 +244,7 @@ def test_a_burst_waits_for_quiet_and_makes_one_build(hook, settings):
         for i in range(1, 6):
             time.sleep(0.1)
             request_build(f"Publication {i}")
+        connection.close()  # this thread's own connection, or the test database cannot be dropped
         done.set()
 
     thread = threading.Thread(target=editors)
@@ -266,3 +267,35 @@ def test_a_worker_start_marks_cut_off_builds_as_failed(db):
     waiting.refresh_from_db()
     assert cut_off.status == "failed" and "interrompue" in cut_off.errors[0]
     assert waiting.status == "queued"  # still to be run
+
+
+# ---- the admin panel ----------------------------------------------------------------------------------------
+
+def test_the_panel_lists_builds_and_only_administrators_rebuild_everything(db, client, django_user_model):
+    from django.contrib.auth.models import Group, Permission
+
+    failed = SiteBuild.objects.create(reasons=["Publication de « Kaya »"], status=SiteBuild.FAILED,
+                                      errors=["page « Kaya » (/projets/kaya/): TemplateError: boom"])
+    editor = django_user_model.objects.create_user("redaction", password="x")
+    editors = Group.objects.create(name="Rédaction")
+    editors.permissions.add(Permission.objects.get(codename="access_admin"))
+    editor.groups.add(editors)
+    client.force_login(editor)
+    panel = client.get("/admin/publication/")
+    assert panel.status_code == 200
+    text = panel.content.decode()
+    assert "Publication de « Kaya »" in text and "TemplateError: boom" in text
+    assert f'data-build="{failed.pk}" data-status="failed"' in text
+    assert "data-rebuild-form" not in text  # the button is for administrators
+    denied = client.post("/admin/publication/tout-reconstruire/")  # Wagtail answers a refusal with a redirect home
+    assert denied.status_code in (302, 403) and getattr(denied, "url", "") != "/admin/publication/"
+    assert not queued().exists()
+
+    admin = django_user_model.objects.create_superuser("admin", password="x")
+    client.force_login(admin)
+    assert "data-rebuild-form" in client.get("/admin/publication/").content.decode()
+    response = client.post("/admin/publication/tout-reconstruire/")
+    assert response.status_code == 302 and response.url == "/admin/publication/"
+    build = queued().get()
+    assert build.full and build.requested_by == admin
+    assert build.reasons == ["Reconstruction complète demandée par admin"]
