@@ -166,6 +166,11 @@ def api_error_message(error: dict, data: dict) -> str:
     return client.describe(error)
 
 
+def totals_url_for(donate_api_base: str) -> str:
+    """Where pages read live totals: the donation endpoint's origin, or the site's own /donate/ proxy."""
+    return f"{donate_api_base.rstrip('/')}/donate/totals.json"
+
+
 def build_params(api_url: str, *, base_url: str, media_url: str | None, theme: Path, totals_url: str | None,
                  donate_api_base: str) -> dict:
     """Everything besides content that shapes the output: when one changes, the next build is a full one."""

@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from .build import DEFAULT_THEME, BuildError, build
+from .build import DEFAULT_THEME, BuildError, build, totals_url_for
 from .incremental import build_incremental
 from .client import ApiError
 
@@ -37,7 +37,7 @@ def main(argv=None) -> int:
 
     options = dict(base_url=args.base_url, media_url=args.media_url, theme=args.theme, workers=args.workers,
                    strict=args.strict, donate_api_base=args.donate_api,
-                   totals_url=f"{args.donate_api.rstrip('/')}/donate/totals.json")
+                   totals_url=totals_url_for(args.donate_api))
     try:
         if args.full:
             result = build(args.api, args.out, **options)

@@ -25,7 +25,6 @@ class PreviewPage:
     html: str
     route: Route
     assets: dict[str, bytes]  # "/theme/…" -> content, for the CMS to serve next to the preview
-    warnings: list[str]
     media: dict[str, str]  # site path of each copied asset ("/media/…") -> where the API said it is
 
 
@@ -53,5 +52,4 @@ def render_preview(draft: dict, pages: list[dict], globals_: dict, params: dict,
         html = generator.render_route(route)
     assets = {"/theme/" + hashed: data for hashed, data in generator.built_assets.values()}
     assets["/theme/" + generator.theme_colours_path] = generator.theme_colours_css.encode()
-    return PreviewPage(html=html, route=route, assets=assets, media={p: s for s, p in media.wanted.items()},
-                       warnings=[w for w in site_data.warnings if draft.get("title", "\0") in w])
+    return PreviewPage(html=html, route=route, assets=assets, media={p: s for s, p in media.wanted.items()})

@@ -95,14 +95,6 @@ def save(state: BuildState, out: Path, cache_dir: Path) -> None:
     _MEMORY[str(path)] = state
 
 
-def forget(out: Path, cache_dir: Path) -> None:
-    path = state_path(out, cache_dir)
-    _MEMORY.pop(str(path), None)
-    for p in (path, path.with_suffix(".generation")):
-        with contextlib.suppress(FileNotFoundError):
-            p.unlink()
-
-
 @contextlib.contextmanager
 def locked(out: Path, cache_dir: Path):
     """One build at a time per output folder, whichever process runs it."""

@@ -109,10 +109,6 @@ def add_markers(html: str) -> str:
     return re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + BANNER, html, count=1)
 
 
-def strip_markers(html: str) -> str:
-    return html.replace(META, "").replace(BANNER, "")
-
-
 def theme_file(path: str) -> bytes | None:
     """A theme asset the preview links to: from the latest preview render, else from the built site."""
     key = "/theme/" + path

@@ -18,9 +18,11 @@ MAX_MESSAGES = 100
 
 def build_options() -> dict:
     """The same options as `python -m site_builder build`, from settings (the preview uses them too)."""
+    from site_builder.build import totals_url_for
+
     donate_api = settings.SITE_DONATE_API
     return {"base_url": settings.SITE_BASE_URL, "media_url": settings.SITE_MEDIA_URL,
-            "donate_api_base": donate_api, "totals_url": f"{donate_api.rstrip('/')}/donate/totals.json"}
+            "donate_api_base": donate_api, "totals_url": totals_url_for(donate_api)}
 
 
 def run_build(build: SiteBuild) -> SiteBuild:
