@@ -12,6 +12,17 @@ FEED_PATH = "feeds/histoires.atom.xml"
 FEED_ITEMS = 20
 
 
+class StoriesFeed(Atom1Feed):
+    """Atom1Feed declares every summary `type="html"`, so a feed reader renders it as markup. Our intros
+    are plain text written by editors: declared as text, `<script>` in an intro is shown as those
+    characters (XML-escaped once), never run or rendered by the reader."""
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, {**item, "description": None})
+        if item["description"] is not None:
+            handler.addQuickElement("summary", item["description"], {"type": "text"})
+
+
 def _aware(date_text: str) -> dt.datetime:
     d = dt.date.fromisoformat(date_text[:10])
     return dt.datetime(d.year, d.month, d.day, 12, tzinfo=dt.timezone.utc)
@@ -19,7 +30,7 @@ def _aware(date_text: str) -> dt.datetime:
 
 def write_feed(site_data, out: Path) -> str:
     site = site_data.site
-    feed = Atom1Feed(title=f"{site['name']} — Histoires", link=site["base_url"] + "/",
+    feed = StoriesFeed(title=f"{site['name']} — Histoires", link=site["base_url"] + "/",
                      description=site.get("description") or "", language="fr",
                      feed_url=site["base_url"] + "/" + FEED_PATH)
     for story in site_data.stories[:FEED_ITEMS]:
