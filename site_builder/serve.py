@@ -1,7 +1,14 @@
 """`python -m site_builder.serve DIR --port 8080 [--proxy /donate/=http://127.0.0.1:8000]`: serve a built
 site locally the way the CDN does: index.html for folders, the site's own 404.html with status 404, and
 (like netlify.toml's rewrite) `/donate/*` passed to the CMS so the donation form posts to the same origin.
-For the demo and tests only."""
+For the demo and tests only.
+
+Malformed requests are answered at once with their error (NUL or control characters in the path: 400;
+a Content-Length that is not one plain decimal number: 400; a body over MAX_BODY: 413; a chunked body,
+which the proxy cannot frame: 411), rather than crashing the handler (the client saw the connection
+drop) or waiting for a body that never comes (`rfile.read(-1)` held the connection until the client
+gave up). A client that stops sending mid-request is cut off after HANDLER_TIMEOUT seconds (408).
+"""
 
 from __future__ import annotations
 
@@ -9,15 +16,54 @@ import argparse
 import functools
 import http.client
 import http.server
+import re
+import socket
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
               "transfer-encoding", "upgrade", "host", "content-length"}
+# The CMS's forms and JSON bodies are a few kilobytes; nothing the site posts comes near this.
+MAX_BODY = 1024 * 1024
+HANDLER_TIMEOUT = 10.0  # seconds a client may pause while sending its request
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+DECIMAL = re.compile(r"[0-9]+")
 
 
 class SiteHandler(http.server.SimpleHTTPRequestHandler):
     proxies: dict[str, str] = {}
+    timeout = HANDLER_TIMEOUT  # socket timeout (socketserver.StreamRequestHandler applies it)
+    body_length = 0
+
+    def parse_request(self) -> bool:
+        """The standard parse, then the checks the standard library leaves to the handler: a path that
+        the file system and http.client both refuse, and a body we could not frame."""
+        if not super().parse_request():
+            return False
+        problem = self._framing_problem()
+        if problem:
+            self.send_error(*problem)
+            return False
+        return True
+
+    def _framing_problem(self) -> tuple[int, str] | None:
+        if CONTROL_CHARACTERS.search(self.path) or "\x00" in unquote(self.path):
+            return 400, "Control character in the path"
+        if self.headers.get("Transfer-Encoding"):
+            return 411, "Chunked bodies are not supported: send a Content-Length"
+        lengths = {v.strip() for v in self.headers.get_all("Content-Length") or []}
+        if not lengths:
+            self.body_length = 0
+            return None
+        if len(lengths) > 1:
+            return 400, "Conflicting Content-Length headers"
+        (length,) = lengths
+        if not DECIMAL.fullmatch(length):
+            return 400, "Content-Length must be a non-negative decimal number"
+        if int(length) > MAX_BODY:
+            return 413, f"Request body over {MAX_BODY} bytes"
+        self.body_length = int(length)
+        return None
 
     def _proxy_target(self):
         for prefix, target in self.proxies.items():
@@ -27,8 +73,16 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
 
     def _proxy(self, target: str) -> None:
         parts = urlsplit(target)
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else None
+        body = None
+        if self.body_length:
+            try:
+                body = self.rfile.read(self.body_length)
+            except (TimeoutError, socket.timeout):
+                self.send_error(408, "Request body not received in time")
+                return
+            if len(body) < self.body_length:  # the client went away mid-body
+                self.close_connection = True
+                return
         headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
         headers["X-Forwarded-For"] = self.client_address[0]
         headers["X-Forwarded-Host"] = self.headers.get("Host", "")  # as a CDN proxy does
@@ -37,7 +91,10 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
             connection.request(self.command, self.path, body=body, headers=headers)
             upstream = connection.getresponse()
             data = upstream.read()
-        except OSError:
+        except ValueError:  # http.client refuses the URL or a header value (e.g. InvalidURL)
+            self.send_error(400, "Malformed request")
+            return
+        except (OSError, http.client.HTTPException):
             self.send_error(502, "CMS unreachable")
             return
         finally:
@@ -84,8 +141,10 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
 
 
 def make_server(directory: Path, port: int, host: str = "127.0.0.1",
-                proxies: dict[str, str] | None = None) -> http.server.ThreadingHTTPServer:
-    handler = functools.partial(type("Handler", (SiteHandler,), {"proxies": dict(proxies or {})}),
+                proxies: dict[str, str] | None = None,
+                timeout: float = HANDLER_TIMEOUT) -> http.server.ThreadingHTTPServer:
+    handler = functools.partial(type("Handler", (SiteHandler,), {"proxies": dict(proxies or {}),
+                                                                  "timeout": timeout}),
                                 directory=str(directory))
     return http.server.ThreadingHTTPServer((host, port), handler)
 
