@@ -1,0 +1,144 @@
+"""Every donation a donor started, including the ones that never moved money, in Wagtail's Reports.
+
+The ledger report shows money; a declined card or a form left half-way writes no ledger row, so a donor
+who calls to say "ma carte a été refusée" would be found nowhere. This listing shows each `Donation` with
+its state in French and Stripe's reason, searchable by the donor's name or e-mail. Declined and abandoned
+attempts are hidden by default (the usual question is about gifts that went through) and one filter away.
+It names donors, so it needs the permission to view donations; it has no export (personal data stays on
+screen, in the CMS).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import django_filters
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.paginator import WagtailPaginator
+from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.views.reports import ReportView
+from wagtail.permission_policies import ModelPermissionPolicy
+
+from site_builder.filters import money
+
+from .models import Donation
+from .reports import FREQUENCY_LABELS, LocalDateTimeColumn, project_titles
+
+# A card form left this long without a result is abandoned (Stripe's own SetupIntents stay open longer).
+ABANDONED_AFTER = dt.timedelta(minutes=30)
+WENT_THROUGH = ("succeeded", "active", "canceled")
+
+
+def abandoned_before() -> dt.datetime:
+    return timezone.now() - ABANDONED_AFTER
+
+
+def state_label(donation: Donation) -> str:
+    if donation.status == "failed":
+        return str(_("refusé"))
+    if donation.status == "pending":
+        return str(_("abandonné")) if donation.created_at < abandoned_before() else str(_("en cours"))
+    return str(donation.get_status_display())
+
+
+class AttemptFilterSet(WagtailFilterSet):
+    outcome = django_filters.ChoiceFilter(
+        label=_("Afficher"), method="filter_outcome", empty_label=_("Dons aboutis"),
+        choices=[("failed", _("Cartes refusées")), ("abandoned", _("Paiements abandonnés")),
+                 ("pending", _("Paiements en cours")), ("all", _("Tout, tentatives comprises"))])
+    donor = django_filters.CharFilter(label=_("Nom ou courriel du donateur"), method="filter_donor")
+    created_at = django_filters.DateFromToRangeFilter(label=_("Date"), widget=DateRangePickerWidget)
+
+    class Meta:
+        model = Donation
+        fields = ["outcome", "donor", "created_at"]
+
+    def filter_queryset(self, queryset):
+        if not self.form.cleaned_data.get("outcome"):
+            queryset = queryset.filter(status__in=WENT_THROUGH)  # the default: what went through
+        return super().filter_queryset(queryset)
+
+    def filter_outcome(self, queryset, name, value):
+        if value == "failed":
+            return queryset.filter(status="failed")
+        if value == "abandoned":
+            return queryset.filter(status="pending", created_at__lt=abandoned_before())
+        if value == "pending":
+            return queryset.filter(status="pending", created_at__gte=abandoned_before())
+        return queryset
+
+    def filter_donor(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(donor__email__icontains=value) | Q(donor__name__icontains=value))
+
+
+class DonorColumn(Column):
+    def get_value(self, instance):
+        donor = instance.donor
+        return f"{donor.name} <{donor.email}>" if donor else str(_("anonyme"))
+
+
+class TotalColumn(Column):
+    def get_value(self, instance):
+        return money(instance.total, instance.currency, always_decimals=True)
+
+
+class AttemptStateColumn(Column):
+    def get_value(self, instance):
+        reason = f" — {instance.failure_message}" if instance.failure_message else ""
+        return state_label(instance) + reason
+
+
+class AttemptProjectColumn(Column):
+    def get_value(self, instance):
+        return instance.project_title
+
+
+class AttemptFrequencyColumn(Column):
+    def get_value(self, instance):
+        return str(FREQUENCY_LABELS.get(instance.frequency, instance.frequency))
+
+
+class DonationsPaginator(WagtailPaginator):
+    verbose_name, verbose_name_plural = _("don"), _("dons")
+
+
+class DonationAttemptsView(ReportView):
+    page_title = _("Dons et tentatives")
+    header_icon = "list-ul"
+    model = Donation
+    filterset_class = AttemptFilterSet
+    index_url_name = "donation_attempts"
+    index_results_url_name = "donation_attempts_results"
+    permission_policy = ModelPermissionPolicy(Donation)
+    any_permission_required = ["view", "change"]
+    verbose_name_plural = _("dons")
+    paginator_class = DonationsPaginator
+    list_export = []  # names donors: no file leaves the CMS
+    columns = [
+        LocalDateTimeColumn("created_at", label=_("Date")),
+        DonorColumn("donor", label=_("Donateur")),
+        TotalColumn("amount", label=_("Montant")),
+        AttemptProjectColumn("project_slug", label=_("Projet")),
+        AttemptFrequencyColumn("frequency", label=_("Fréquence")),
+        AttemptStateColumn("status", label=_("État")),
+    ]
+
+    @property
+    def show_export_buttons(self):
+        return False
+
+    def get_queryset(self):
+        return Donation.objects.select_related("donor").order_by("-created_at")
+
+    def get_table(self, object_list):
+        rows = list(object_list)
+        titles = project_titles(row.project_slug for row in rows)
+        for row in rows:
+            row.project_title = titles[row.project_slug]
+        return super().get_table(rows)
