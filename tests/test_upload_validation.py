@@ -4,6 +4,7 @@ a French message saying what to do, and nothing is created (no image, no documen
 from __future__ import annotations
 
 import io
+import random
 import zipfile
 
 import pytest
@@ -167,20 +168,86 @@ def test_the_add_form_tells_the_limits_before_the_upload(admin_client):
 
 # --- documents ---
 
-def office_file(kind="docx") -> bytes:
+OOXML_MAIN = {"docx": ("word/document.xml", "wordprocessingml.document.main+xml"),
+              "xlsx": ("xl/workbook.xml", "spreadsheetml.sheet.main+xml"),
+              "pptx": ("ppt/presentation.xml", "presentationml.presentation.main+xml")}
+ODF_TYPES = {"odt": "application/vnd.oasis.opendocument.text",
+             "ods": "application/vnd.oasis.opendocument.spreadsheet"}
+
+
+def office_file(kind="docx", extra=(), main_type=None) -> bytes:
+    """A minimal file of that format, as its application writes it (manifest, main part); `extra`: more
+    (name, bytes) entries, deflated."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr({"docx": "word/document.xml", "xlsx": "xl/workbook.xml"}[kind], "<x/>")
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        if kind in ODF_TYPES:
+            archive.writestr(zipfile.ZipInfo("mimetype"), ODF_TYPES[kind])  # first and stored, as ODF requires
+            archive.writestr("META-INF/manifest.xml", '<manifest:manifest xmlns:manifest="urn:oasis:names:'
+                                                      'tc:opendocument:xmlns:manifest:1.0"/>')
+            archive.writestr("content.xml", "<office:document-content/>")
+        else:
+            part, main = OOXML_MAIN[kind]
+            content_type = main_type or f"application/vnd.openxmlformats-officedocument.{main}"
+            archive.writestr("[Content_Types].xml",
+                             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Types xmlns="http://'
+                             'schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" '
+                             f'ContentType="application/xml"/><Override PartName="/{part}" '
+                             f'ContentType="{content_type}"/></Types>')
+            archive.writestr(part, "<x/>")
+        for name, data in extra:
+            info = zipfile.ZipInfo(name)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with archive.open(info, "w", force_zip64=len(data) > 2 ** 31) as member:  # streamed: stays cheap
+                for start in range(0, len(data), 1 << 20):
+                    member.write(data[start:start + (1 << 20)])
     return buffer.getvalue()
+
+
+def zeros_member(name: str, size: int) -> tuple[str, "Zeros"]:
+    return name, Zeros(size)
+
+
+class Zeros:
+    """`size` zero bytes, handed out in slices, so a 200 MB member is never held in memory."""
+
+    def __init__(self, size):
+        self.size = size
+
+    def __len__(self):
+        return self.size
+
+    def __getitem__(self, part: slice):
+        return bytes(len(range(*part.indices(self.size))))
+
+
+@pytest.fixture(scope="module")
+def docx_bomb() -> bytes:
+    """A .docx of about 200 KB that inflates to 200 MB (one member of zeros, compressed 1000 times)."""
+    return office_file("docx", [zeros_member("word/media/image1.png", 200 * 1024 * 1024)])
 
 
 @pytest.mark.parametrize("name,content", [
     ("rapport.pdf", b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer\n%%EOF\n"),
     ("budget.xlsx", office_file("xlsx")),
     ("compte-rendu.docx", office_file("docx")),
+    ("presentation.pptx", office_file("pptx")),
+    ("compte-rendu.odt", office_file("odt")),
+    ("budget.ods", office_file("ods")),
     ("beneficiaires.csv", "village;familles\nKaya;120\n".encode("cp1252")),
-], ids=["pdf", "xlsx", "docx", "csv"])
+    ("notes.txt", "Objectif < 5 ans ; budget > 3 000 € ; R&D : 2 <-> 3\n".encode()),
+    ("rapport-xmp.pdf", b"%PDF-1.6\n%\xe2\xe3\xcf\xd3\n1 0 obj <</Type/Metadata/Subtype/XML>> stream\n"
+                        b'<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/">'
+                        b"<rdf:RDF><rdf:Description><dc:title>Rapport</dc:title></rdf:Description></rdf:RDF>"
+                        b"</x:xmpmeta>\nendstream endobj\n2 0 obj <</Type/Catalog/Pages 3 0 R>> endobj\n"
+                        b"trailer <</ID [<a1b2c3><a1b2c3>]>>\n%%EOF\n"),
+    # A report with a chart: Word embeds the chart's workbook (an .xlsx, itself a ZIP) inside the .docx.
+    ("rapport-graphique.docx", office_file("docx", [("word/embeddings/Microsoft_Excel_Worksheet.xlsx",
+                                                     office_file("xlsx"))])),
+    # Photos are stored already compressed: a 3 MB picture barely shrinks, which is fine.
+    ("photos.pptx", office_file("pptx", [("ppt/media/image1.jpg",
+                                                      random.Random(7).randbytes(3_000_000))])),
+], ids=["pdf", "xlsx", "docx", "pptx", "odt", "ods", "csv", "txt-with-angle-brackets", "pdf-with-xmp",
+        "docx-with-embedded-chart", "pptx-with-photos"])
 def test_a_real_document_is_accepted(admin_client, media_root, name, content):
     response = add_document(admin_client, name, content)
     assert response.status_code == 302, form_errors(response)
@@ -191,9 +258,17 @@ def test_a_real_document_is_accepted(admin_client, media_root, name, content):
     ("rapport.pdf", b"<html><body>Ceci n'est pas un PDF</body></html>", "PDF"),
     ("rapport.docx", b"%PDF-1.7\n%%EOF\n", "Word (.docx)"),
     ("budget.xlsx", office_file("docx"), "Excel (.xlsx)"),
-    ("liste.csv", b"<!doctype html><script>alert(1)</script>", "CSV"),
     ("notes.txt", picture((500, 500)), "texte (.txt)"),
-], ids=["html-as-pdf", "pdf-as-docx", "docx-as-xlsx", "html-as-csv", "jpeg-as-txt"])
+    # An HTML page that mentions the PDF marker in its first kilobyte (readers would accept it there).
+    ("rapport.pdf", b"<html><body><script>alert(document.domain)</script>%PDF-1.7 </body></html>", "PDF"),
+    ("rapport.pdf", b"\n\n%PDF-1.7\n%%EOF\n", "PDF"),
+    ("budget.xlsx", office_file("xlsx", main_type="application/vnd.ms-excel.sheet.macroEnabled.main+xml"),
+     "Excel (.xlsx)"),
+    ("rapport.docx", office_file("xlsx"), "Word (.docx)"),
+    ("budget.ods", office_file("odt"), "OpenDocument tableur (.ods)"),
+    ("presentation.pptx", b"PK\x03\x04 not really a zip", "PowerPoint (.pptx)"),
+], ids=["html-as-pdf", "pdf-as-docx", "docx-as-xlsx", "jpeg-as-txt", "html-mentioning-pdf",
+        "pdf-marker-after-a-prefix", "macro-workbook-as-xlsx", "xlsx-as-docx", "odt-as-ods", "broken-zip"])
 def test_a_document_whose_content_is_not_its_format_is_refused(admin_client, media_root, name, content, fmt):
     response = add_document(admin_client, name, content)
     assert_refused(response, f"mais son contenu n'est pas un fichier {fmt}", model=get_document_model())
@@ -211,3 +286,106 @@ def test_a_too_heavy_document_is_refused(admin_client, media_root):
     response = add_document(admin_client, "rapport.pdf", b"%PDF-1.7\n" + b"0" * 5000)
     assert_refused(response, "Ce fichier est trop lourd (4,9 Ko) : 1000 octets au maximum. Pour un PDF",
                    model=get_document_model())
+
+
+@pytest.mark.parametrize("name,content", [
+    ("rapport.pdf", b"%PDF-1.7\n<html><body><script>alert(document.domain)</script></body></html>\n%%EOF\n"),
+    ("rapport.pdf", b"%PDF-1.4\n1 0 obj <</Type/Catalog>> endobj\n<svg onload=alert(1)>\n%%EOF\n"),
+    ("rapport.pdf", b"%PDF-1.4\n<IFRAME SRC=//example.org/>\n%%EOF\n"),
+], ids=["html-after-marker", "svg-after-marker", "iframe-after-marker"])
+def test_a_pdf_that_is_also_a_web_page_is_refused(admin_client, media_root, name, content):
+    response = add_document(admin_client, name, content)
+    assert_refused(response, "Ce fichier commence comme un PDF mais contient du code de page web",
+                   "Exportez à nouveau le document en PDF", model=get_document_model())
+    assert stored_files(media_root) == []
+
+
+@pytest.mark.parametrize("name,content", [
+    ("notes.txt", b'<iframe src="https://example.org/phishing" width="100%" height="100%"></iframe>'),
+    ("notes.txt", b"\xef\xbb\xbf  \n<p>Bonjour</p>"),
+    ("notes.txt", b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>"),
+    ("notes.txt", b"<?xml version='1.0'?><x:script xmlns:x='http://www.w3.org/1999/xhtml'>alert(1)</x:script>"),
+    ("notes.txt", b"Compte rendu de la mission\n\n<img src=x onerror=alert(1)>\n"),
+    ("liste.csv", b"<!doctype html><script>alert(1)</script>"),
+    ("liste.csv", b"village;familles\nKaya;<script>alert(1)</script>\n"),
+    ("liste.csv", b"village;familles\nKaya;<SCRIPT\tsrc=//example.org/x.js></SCRIPT>\n"),
+], ids=["iframe", "tag-after-bom", "svg", "xml", "img-later", "html-as-csv", "script-in-a-cell", "uppercase-script-in-a-cell"])
+def test_a_text_file_holding_markup_is_refused(admin_client, media_root, name, content):
+    response = add_document(admin_client, name, content)
+    extension = name.rsplit(".", 1)[1]
+    assert_refused(response, f"Ce fichier .{extension} contient du code de page web",
+                   "copiez son texte dans une page du site", model=get_document_model())
+    assert stored_files(media_root) == []
+
+
+def test_a_zip_bomb_named_docx_is_refused_without_being_inflated(admin_client, media_root, docx_bomb,
+                                                                 monkeypatch):
+    inflated = []
+    real_read = zipfile.ZipExtFile.read
+
+    def counting_read(self, n=-1):
+        data = real_read(self, n)
+        inflated.append(len(data))
+        return data
+
+    monkeypatch.setattr(zipfile.ZipExtFile, "read", counting_read)
+    assert len(docx_bomb) < 1024 * 1024
+    response = add_document(admin_client, "rapport.docx", docx_bomb)
+    assert_refused(response, "Ce fichier Word (.docx) se décompresse en plus de 100 Mo",
+                   "exportez-le en PDF", model=get_document_model())
+    assert stored_files(media_root) == []
+    assert sum(inflated) < 64 * 1024, "sizes are read from the central directory, not by inflating"
+
+
+@pytest.mark.parametrize("kind", ["docx", "xlsx", "pptx", "odt", "ods"])
+def test_a_small_but_extremely_compressed_member_is_refused(admin_client, media_root, kind):
+    """20 MB of zeros (under the size cap) squeezed 1000 times: no real document compresses like that."""
+    bomb = office_file(kind, [zeros_member("media/blank.bin", 20 * 1024 * 1024)])
+    response = add_document(admin_client, f"fichier.{kind}", bomb)
+    assert_refused(response, "contient des données comprimées plus de 100 fois", "bombe de décompression",
+                   model=get_document_model())
+
+
+def test_many_small_members_count_towards_the_ratio_of_the_whole(admin_client, media_root):
+    """400 members of 512 KB of zeros: each under the per-member grace, 200 MB in all from a few hundred KB."""
+    members = [zeros_member(f"word/media/part{i}.bin", 512 * 1024) for i in range(400)]
+    response = add_document(admin_client, "rapport.docx", office_file("docx", members))
+    assert_refused(response, "Ce fichier Word (.docx) se décompresse en plus de 100 Mo", model=get_document_model())
+
+
+def test_an_archive_with_too_many_entries_is_refused(admin_client, media_root, settings):
+    settings.DOCUMENT_ARCHIVE_MAX_ENTRIES = 500
+    members = [(f"xl/worksheets/sheet{i}.xml", b"<x/>") for i in range(600)]
+    response = add_document(admin_client, "budget.xlsx", office_file("xlsx", members))
+    assert_refused(response, "Ce fichier Excel (.xlsx) contient 602 éléments, 500 au maximum",
+                   model=get_document_model())
+
+
+def test_archives_nested_in_an_embedded_archive_are_refused(admin_client, media_root):
+    inner = office_file("xlsx", [("xl/embeddings/deeper.zip", office_file("docx"))])
+    response = add_document(admin_client, "rapport.docx",
+                            office_file("docx", [("word/embeddings/Microsoft_Excel_Worksheet.xlsx", inner)]))
+    assert_refused(response, "Ce fichier Word (.docx) contient des archives imbriquées",
+                   "Supprimez les objets incorporés", model=get_document_model())
+
+
+def test_an_embedded_bomb_counts_towards_the_whole(admin_client, media_root):
+    inner = office_file("xlsx", [zeros_member("xl/media/blank.bin", 150 * 1024 * 1024)])
+    response = add_document(admin_client, "rapport.docx",
+                            office_file("docx", [("word/embeddings/Microsoft_Excel_Worksheet.xlsx", inner)]))
+    assert_refused(response, "Ce fichier Word (.docx)", model=get_document_model())
+    assert any(fragment in page_text(response) for fragment in ("se décompresse en plus de 100 Mo",
+                                                                "comprimées plus de 100 fois"))
+
+
+def test_a_declared_million_entries_is_refused_before_zipfile_reads_them(media_root):
+    """The end record alone says how many entries follow: it is read first, so a crafted archive cannot
+    make the server build a million objects."""
+    from multimedia.document_content import ContentRefused, check_document_content
+
+    data = bytearray(office_file("docx"))
+    end = data.rfind(b"PK\x05\x06")
+    data[end + 8:end + 12] = (0xFFFE).to_bytes(2, "little") * 2  # entries on this disk, entries in all
+    with pytest.raises(ContentRefused) as refused:
+        check_document_content("docx", io.BytesIO(bytes(data)))
+    assert refused.value.code == "archive_entries" and refused.value.params["count"] == 0xFFFE

@@ -13,16 +13,15 @@ IMAGE_MIN_HEIGHT pixels (400 x 200): 400 px is the smallest width the site serve
 enlarged, hence blurred, on every screen; the height floor refuses slivers, while letting through logos
 (400 x 400 in the demo) and panoramas.
 Documents: the extension is one of WAGTAILDOCS_EXTENSIONS, the weight is under WAGTAILDOCS_MAX_UPLOAD_SIZE,
-and the content matches the extension (a PDF starts with `%PDF-`, Office and OpenDocument files are ZIP
-archives holding their own manifest, CSV and text files are text and not a web page).
+and the content matches the extension and is harmless (document_content.py: a PDF starts with `%PDF-` and
+holds no web page; Office and OpenDocument files are ZIP archives holding their own manifest, and no zip
+bomb; CSV and text files are text with no HTML, SVG or script in them).
 """
 
 from __future__ import annotations
 
 import os
-import re
 import warnings
-import zipfile
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -33,6 +32,8 @@ from wagtail.documents.fields import WagtailDocumentField
 from wagtail.documents.forms import BaseDocumentForm
 from wagtail.images.fields import WagtailImageField
 from wagtail.images.forms import BaseImageForm
+
+from .document_content import ContentRefused, check_document_content
 
 FORMAT_LABELS = {"jpg": "JPEG", "jpeg": "JPEG", "png": "PNG", "webp": "WebP", "avif": "AVIF", "gif": "GIF",
                  "pdf": "PDF", "docx": "Word (.docx)", "xlsx": "Excel (.xlsx)", "pptx": "PowerPoint (.pptx)",
@@ -186,37 +187,6 @@ class ImageForm(BaseImageForm):
 
 # --- documents ---
 
-OOXML = {"docx": "word/", "xlsx": "xl/", "pptx": "ppt/"}
-ODF = {"odt": b"application/vnd.oasis.opendocument.text",
-       "ods": b"application/vnd.oasis.opendocument.spreadsheet"}
-WEB_PAGE = re.compile(rb"^\s*(?:\xef\xbb\xbf)?\s*<(?:!doctype|html|head|body|script|svg|\?xml)", re.IGNORECASE)
-
-
-def document_content_matches(extension: str, f) -> bool:
-    """Whether the bytes of `f` are what its extension promises."""
-    f.seek(0)
-    head = f.read(65536)
-    f.seek(0)
-    try:
-        if extension == "pdf":
-            return b"%PDF-" in head[:1024]  # readers accept the marker anywhere in the first kilobyte
-        if extension in OOXML or extension in ODF:
-            if not head.startswith(b"PK\x03\x04"):
-                return False
-            with zipfile.ZipFile(f) as archive:
-                names = archive.namelist()
-                if extension in OOXML:
-                    return "[Content_Types].xml" in names and any(n.startswith(OOXML[extension]) for n in names)
-                return "mimetype" in names and archive.read("mimetype").strip() == ODF[extension]
-        if extension in ("csv", "txt"):
-            return b"\x00" not in head and not WEB_PAGE.match(head)
-        return True  # another extension allowed in settings: the extension check is all we know
-    except (zipfile.BadZipFile, OSError, KeyError):
-        return False
-    finally:
-        f.seek(0)
-
-
 class SiteDocumentField(WagtailDocumentField):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -243,6 +213,29 @@ class SiteDocumentField(WagtailDocumentField):
                                   "fichier %(format)s : il est endommagé, ou c'est un autre type de fichier "
                                   "renommé. Enregistrez-le à nouveau au format %(format)s depuis le logiciel "
                                   "qui l'a créé."),
+            "pdf_web_content": _("Ce fichier commence comme un PDF mais contient du code de page web (HTML, SVG ou "
+                                 "script) : ce n'est pas un PDF ordinaire, il pourrait s'exécuter dans le "
+                                 "navigateur de qui l'ouvre. Exportez à nouveau le document en PDF depuis le "
+                                 "logiciel qui l'a créé (Fichier > Exporter > PDF)."),
+            "text_web_content": _("Ce fichier .%(extension)s contient du code de page web (balises HTML, SVG ou "
+                                  "script) : il pourrait s'exécuter dans le navigateur de qui l'ouvre. Pour "
+                                  "publier ce contenu, copiez son texte dans une page du site, ou enregistrez-le "
+                                  "en texte brut ou en PDF."),
+            "archive_too_large": _("Ce fichier %(format)s se décompresse en plus de %(max)s : c'est anormal pour "
+                                   "un document de ce poids (un fichier piégé peut ainsi bloquer l'ordinateur de "
+                                   "qui l'ouvre). Enregistrez-le à nouveau depuis le logiciel qui l'a créé, ou "
+                                   "exportez-le en PDF, puis envoyez-le à nouveau."),
+            "archive_ratio": _("Ce fichier %(format)s contient des données comprimées plus de %(ratio)s fois : "
+                               "c'est le signe d'un fichier piégé (« bombe de décompression »), pas d'un "
+                               "document ordinaire. Enregistrez-le à nouveau depuis le logiciel qui l'a créé, ou "
+                               "exportez-le en PDF, puis envoyez-le à nouveau."),
+            "archive_entries": _("Ce fichier %(format)s contient %(count)s éléments, %(max)s au maximum : ce "
+                                 "n'est pas un document ordinaire. Enregistrez-le à nouveau depuis le logiciel "
+                                 "qui l'a créé, ou exportez-le en PDF."),
+            "archive_nested": _("Ce fichier %(format)s contient des archives imbriquées les unes dans les autres "
+                                "(un objet incorporé qui en contient un autre) : ce n'est pas un document "
+                                "ordinaire. Supprimez les objets incorporés (ou remplacez-les par des images), "
+                                "ou exportez le document en PDF."),
         })
 
     def check_document_file_size(self, f):
@@ -257,10 +250,17 @@ class SiteDocumentField(WagtailDocumentField):
             raise ValidationError(self.error_messages["invalid_extension"] % {
                 "extension": extension or "?", "formats": _formats(self.allowed_extensions)},
                 code="invalid_extension")
-        if not document_content_matches(extension, f):
-            raise ValidationError(self.error_messages["content_mismatch"] % {
-                "extension": extension, "format": FORMAT_LABELS.get(extension, extension.upper())},
-                code="content_mismatch")
+        try:
+            check_document_content(extension, f)
+        except ContentRefused as refused:
+            params = {"extension": extension, "format": FORMAT_LABELS.get(extension, extension.upper()),
+                      **refused.params}
+            if refused.code == "archive_too_large":
+                params["max"] = weight(params["max"])
+            if refused.code == "archive_entries":
+                params = {**params, "count": number_format(params["count"], force_grouping=True),
+                          "max": number_format(params["max"], force_grouping=True)}
+            raise ValidationError(self.error_messages[refused.code] % params, code=refused.code) from None
         return f
 
 
