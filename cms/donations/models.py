@@ -1,7 +1,10 @@
 """Donors, donations and the ledger.
 
 - `Donor`: personal data. It never leaves this database: not in GraphQL, not in the static site, not in logs.
-- `Donation`: what a donor asked for (amount, project, once or monthly) and where Stripe is with it.
+- `Donation`: what a donor asked for (amount, project, once or monthly), where Stripe is with it, and the
+  name and postal address given with this gift (what its tax receipt shows). A gift never changes the
+  `Donor` row: anyone can type anyone's e-mail, so the details stored on a donor are those of their first
+  gift, and each gift keeps its own.
 - `LedgerEntry`: the books. One row per movement of money (a payment, each monthly payment, a refund),
   keyed by the Stripe object that moved it, under a unique constraint: the same webhook delivered twenty
   times at once still records one gift. Refunds are rows of their own with a negative amount, so a
@@ -52,6 +55,12 @@ class Donation(models.Model):
     wants_receipt = models.BooleanField(default=False)
     public_wall = models.BooleanField(default=False)
     source = models.CharField(max_length=60, blank=True, help_text=_("Page ou partenaire d'origine."))
+    # As given with this gift (the receipt's); the Donor row keeps those of the first gift.
+    donor_name = models.CharField(_("nom du donateur"), max_length=120, blank=True)
+    address_line1 = models.CharField(_("adresse"), max_length=200, blank=True)
+    postal_code = models.CharField(_("code postal"), max_length=20, blank=True)
+    city = models.CharField(_("ville"), max_length=100, blank=True)
+    country = models.CharField(_("pays"), max_length=2, blank=True)
     status = models.CharField(max_length=10, choices=STATUSES, default="pending", db_index=True)
     failure_message = models.CharField(max_length=300, blank=True)
     stripe_customer = models.CharField(max_length=64, blank=True)

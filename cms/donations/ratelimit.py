@@ -1,46 +1,43 @@
-"""Card-testing protection: a few intent creations per IP address and per e-mail in a sliding window.
+"""Card-testing protection: what reaches Stripe is limited per client and per donor.
 
-Counters live in Django's cache (local memory in the demo, Redis in production, shared by every process).
+Counted: intent creations that passed validation (JSON API and the no-JavaScript payment page, one shared
+budget) and confirmations (which charge the card). Not counted: input the form refuses, so a donor who
+mistypes is never locked out while nothing reached Stripe. Callers call these just before Stripe, after
+validation, with the form's cleaned e-mail (stripped, lower-cased: padded or upper-case copies count as one).
+
+`DONATE_RATE_LIMITS` = (per client address, per e-mail, window in seconds), e.g. 30, 5, 600: a moving
+window (core/ratelimit.py), so ten donors at a gala behind one Wi-Fi address can each give.
+Confirmations have budgets of their own (same numbers): per client address, and per donation (a
+confirmation is called once, twice after 3-D Secure).
 """
 
-import time
-
 from django.conf import settings
-from django.core.cache import cache
+
+from core.ratelimit import allow, client_key, peek
 
 
-def client_ip(request) -> str:
-    """The first address of X-Forwarded-For when we sit behind a trusted proxy (Netlify, a load balancer)."""
-    if getattr(settings, "DONATE_TRUST_X_FORWARDED_FOR", False):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR", "")
+def _rates() -> tuple[str, str]:
+    per_client, per_donor, window = settings.DONATE_RATE_LIMITS
+    return f"{per_client} per {window} seconds", f"{per_donor} per {window} seconds"
 
 
-def hit(scope: str, key: str, limit: int, window: int) -> int:
-    """Count one attempt; return 0 if allowed, else the seconds to wait."""
-    bucket = int(time.time() // window)
-    cache_key = f"donate-rl:{scope}:{key}:{bucket}"
-    try:  # one cache operation when the counter exists (the usual case for an address)
-        count = cache.incr(cache_key)
-    except ValueError:  # the window's first attempt: create the counter, unless a concurrent request just did
-        if cache.add(cache_key, 1, timeout=window * 2):
-            count = 1
-        else:
-            try:
-                count = cache.incr(cache_key)
-            except ValueError:  # expired between add and incr
-                cache.set(cache_key, 1, timeout=window * 2)
-                count = 1
-    if count > limit:
-        return window - int(time.time() % window) or 1
-    return 0
+def _spend(*checks: tuple[str, str, str]) -> int:
+    """Every limit is checked before any is counted: a request one limit refuses uses up no other."""
+    wait = max(peek(*check) for check in checks)
+    if wait:
+        return wait
+    return max(allow(*check) for check in checks)
 
 
 def check_intent(request, email: str) -> int:
-    per_ip, per_email, window = settings.DONATE_RATE_LIMITS
-    wait = hit("ip", client_ip(request), per_ip, window)
-    if email:
-        wait = max(wait, hit("email", email.lower(), per_email, window))
-    return wait
+    """An intent is about to be opened at Stripe: 0 to go ahead, else the seconds to wait."""
+    per_client, per_donor = _rates()
+    return _spend(("donate-intent-ip", client_key(request), per_client),
+                  ("donate-intent-email", email.strip().lower(), per_donor))
+
+
+def check_confirm(request, donation_id) -> int:
+    """A card is about to be charged (or subscribed) for this donation: 0 to go ahead, else seconds to wait."""
+    per_client, per_donor = _rates()
+    return _spend(("donate-confirm-ip", client_key(request), per_client),
+                  ("donate-confirm-donation", str(donation_id), per_donor))

@@ -10,13 +10,14 @@ import time
 import stripe
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Subquery
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.utils.cache import patch_cache_control
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import gateway, ratelimit, webhooks
+from . import gateway, origins, ratelimit, webhooks
 from .forms import DonationRequestForm, flatten_json
 from .ledger import project_totals, site_totals
 from .models import Donation, Donor
@@ -24,6 +25,8 @@ from .models import Donation, Donor
 log = logging.getLogger(__name__)
 DECLINED = "Votre carte a été refusée. Aucun montant n'a été prélevé : essayez une autre carte."
 STRIPE_DOWN = "Le service de paiement ne répond pas. Réessayez dans quelques instants ; rien n'a été prélevé."
+TOO_MANY = "Trop de tentatives de paiement. Réessayez dans quelques minutes."
+CROSS_SITE = "Cette demande vient d'un autre site : elle a été refusée, aucun don n'a été enregistré."
 
 
 def errors(messages: dict, status: int = 400, **headers) -> JsonResponse:
@@ -34,22 +37,37 @@ def errors(messages: dict, status: int = 400, **headers) -> JsonResponse:
 
 
 def with_cors(request, response):
-    origin = request.headers.get("Origin")
-    if origin and origin in settings.DONATE_ALLOWED_ORIGINS:
+    origin = request.headers.get("Origin", "")
+    if origins.allowed_origin(origin):
         response["Access-Control-Allow-Origin"] = origin
         response["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
         response["Access-Control-Allow-Headers"] = "Content-Type"
         response["Access-Control-Max-Age"] = "600"
-        response["Vary"] = "Origin"
+    patch_vary_headers(response, ["Origin"])  # the answer depends on it: caches must not mix origins
     return response
 
 
+def refuse_cross_site_json(request):
+    """A JSON POST is taken only from allowed or same-origin pages (origins.py) and only as
+    `application/json`: a content type a page cannot send to another origin without the browser's
+    preflight, which only allowed origins pass. `text/plain` or form-encoded bodies (what any page can post
+    cross-site without asking) are refused before anything is parsed or counted."""
+    if not origins.browser_request_allowed(request):
+        return errors({"__all__": [CROSS_SITE]}, status=403)
+    if request.content_type != "application/json":
+        return errors({"__all__": ["Le corps de la requête doit être du JSON (Content-Type: application/json)."]},
+                      status=415)
+    return None
+
+
 def cors(view):
-    """Allowed origins (DONATE_ALLOWED_ORIGINS) may call the JSON API from the browser; preflight answered."""
+    """The JSON API: allowed origins (DONATE_ALLOWED_ORIGINS) may call it from the browser (preflight
+    answered); POSTs pass `refuse_cross_site_json` first."""
     def wrapper(request, *args, **kwargs):
         if request.method == "OPTIONS":
             return with_cors(request, HttpResponse(status=204))
-        return with_cors(request, view(request, *args, **kwargs))
+        refused = refuse_cross_site_json(request) if request.method == "POST" else None
+        return with_cors(request, view(request, *args, **kwargs) if refused is None else refused)
     wrapper.__name__ = view.__name__
     return csrf_exempt(wrapper)
 
@@ -60,31 +78,37 @@ def donation_urls(donation: Donation) -> dict:
 
 
 def start_donation(form: DonationRequestForm) -> Donation:
-    """Open the SetupIntent the browser will confirm, then save the donor and the pending donation in one
-    transaction. Stripe first: no database lock is held while we wait for it, and the idempotency keys
-    (built from the donation id, chosen here) make a retried request reuse the same Stripe objects."""
+    """Open the SetupIntent the browser will confirm, then save the donor (first gift only) and the pending
+    donation in one transaction. Stripe first: no database lock is held while we wait for it, and the
+    idempotency keys (built from the donation id, chosen here) make a retried request reuse the same Stripe
+    objects. The name and address go on the donation: anyone can type anyone's e-mail, so a gift must never
+    change what is stored for a donor (their receipts' details)."""
     data = form.cleaned_data
     project = data["live_project"]
     donation = Donation(
         project_id=project.pk if project else None, project_slug=project.slug if project else "", kind=data["kind"],
         frequency=data["frequency"], amount=data["amount"], fee=data["fee"], currency=data["currency"],
         wants_receipt=bool(data.get("wants_receipt")), public_wall=bool(data.get("public_wall")),
-        source=(data.get("source") or "")[:60])
+        source=(data.get("source") or "")[:60], donor_name=data["name"])
+    if data.get("wants_receipt"):
+        donation.address_line1, donation.postal_code = data["address_line1"].strip(), data["address_postal_code"].strip()
+        donation.city, donation.country = data["address_city"].strip(), data["address_country"]
     donation.donor = Donor(email=data["email"], name=data["name"])  # for the Stripe customer's name and e-mail
     created = gateway.create_setup_intent(donation)
-    fields = {"name": data["name"]}
-    if data.get("wants_receipt"):
-        fields.update(address_line1=data["address_line1"].strip(), postal_code=data["address_postal_code"].strip(),
-                      city=data["address_city"].strip(), country=data["address_country"])
-    donor = Donor(email=data["email"], **fields)
-    with transaction.atomic():  # two statements: the donor upserted by e-mail, then the donation
-        Donor.objects.bulk_create([donor], update_conflicts=True, unique_fields=["email"],
-                                  update_fields=[*fields, "updated_at"])
-        donation.donor = donor
+    first_gift = Donor(email=data["email"], name=donation.donor_name, address_line1=donation.address_line1,
+                       postal_code=donation.postal_code, city=donation.city, country=donation.country)
+    with transaction.atomic():  # two statements: the donor inserted unless known (on conflict do nothing), the donation
+        Donor.objects.bulk_create([first_gift], ignore_conflicts=True)
+        # The donor's id, whether just inserted or already there, read inside the donation's own INSERT.
+        donation.donor_id = Subquery(Donor.objects.filter(email=data["email"]).values("pk")[:1])
         donation.stripe_customer, donation.stripe_setup_intent = created["customer"], created["setup_intent"]
         donation.save(force_insert=True)
     donation.client_secret = created["client_secret"]
     return donation
+
+
+def too_many(wait: int) -> JsonResponse:
+    return errors({"__all__": [TOO_MANY]}, status=429, Retry_After=str(wait))
 
 
 def intent_payload(donation: Donation) -> dict:
@@ -122,21 +146,27 @@ def create_intent(request):
     if not isinstance(payload, dict):
         return errors({"__all__": ["Le corps de la requête doit être un objet JSON."]})
     data, type_errors = flatten_json(payload)
-    wait = ratelimit.check_intent(request, str(data.get("email") or ""))
-    if wait:
-        return errors({"__all__": ["Trop de tentatives de paiement. Réessayez dans quelques minutes."]},
-                      status=429, Retry_After=str(wait))
     form = DonationRequestForm(data)
     if type_errors or not form.is_valid():
         messages = {field: [str(m) for m in msgs] for field, msgs in form.errors.items()}
         messages.update(type_errors)
         return errors(messages)
+    wait = ratelimit.check_intent(request, form.cleaned_data["email"])  # counted: this one reaches Stripe
+    if wait:
+        return too_many(wait)
     try:
         donation = start_donation(form)
     except stripe.StripeError as exc:
         log.warning("stripe refused to open a setup intent: %s", exc.__class__.__name__)
         return errors({"__all__": [STRIPE_DOWN]}, status=502)
     return JsonResponse(intent_payload(donation), status=201)
+
+
+def charge_reaches_stripe(donation: Donation, setup_intent_id: str) -> bool:
+    """What `charge` answers without Stripe (already paid, someone else's card) is not a rate-limited attempt."""
+    if donation.status in ("succeeded", "active"):
+        return False
+    return bool(donation.stripe_payment_intent) or setup_intent_id == donation.stripe_setup_intent
 
 
 def charge(donation: Donation, setup_intent_id: str) -> dict:
@@ -191,6 +221,10 @@ def confirm_donation(request, donation_id):
     setup_intent = payload.get("setup_intent") if isinstance(payload, dict) else None
     if not isinstance(setup_intent, str) and not donation.stripe_payment_intent:
         return errors({"setup_intent": ["Identifiant de carte manquant."]})
+    if charge_reaches_stripe(donation, setup_intent or ""):
+        wait = ratelimit.check_confirm(request, donation.pk)
+        if wait:
+            return too_many(wait)
     try:
         result = charge(donation, setup_intent or "")
     except stripe.CardError:
@@ -251,11 +285,14 @@ def totals(request):
 @require_http_methods(["GET", "POST"])
 def pay_page(request):
     """Where the static form posts when its script did not run: the same checks, then the card on a
-    page of our own (Stripe.js), or the form again with its errors."""
+    page of our own (Stripe.js), or the form again with its errors. CSRF-exempt (the static page cannot
+    embed a token), so a post another site made the browser send is refused by its Origin / Sec-Fetch-Site."""
     context = {"site_css_url": "/donate/assets/css/site.css", "donate_css_url": "/donate/assets/css/donate.css",
                "donate_js_url": "/donate/assets/js/donate.js", "stripe_js_url": gateway.stripe_js_url(),
                # Seen through the site's /donate/ proxy, the thank-you page is on the same origin.
                "site_url": "" if request.headers.get("X-Forwarded-Host") else settings.SITE_BASE_URL}
+    if request.method == "POST" and not origins.browser_request_allowed(request):
+        return render(request, "donations/forbidden.html", context, status=403)
     from projects.models import ProjectPage
     from site_builder.filters import money
 
@@ -265,21 +302,21 @@ def pay_page(request):
     if request.method == "GET":
         return render(request, "donations/pay.html", {**context, "form": DonationRequestForm()})
     form = DonationRequestForm(request.POST)
-    wait = ratelimit.check_intent(request, request.POST.get("email", ""))
+    if not form.is_valid():
+        return render(request, "donations/pay.html", {**context, "form": form}, status=400)
+    wait = ratelimit.check_intent(request, form.cleaned_data["email"])  # counted: this one reaches Stripe
     if wait:
         response = render(request, "donations/pay.html", {**context, "form": form, "rate_limited": True},
                           status=429)
         response["Retry-After"] = str(wait)
         return response
-    if not form.is_valid():
-        return render(request, "donations/pay.html", {**context, "form": form}, status=400)
     try:
         donation = start_donation(form)
     except stripe.StripeError:
         return render(request, "donations/pay.html", {**context, "form": form, "stripe_down": STRIPE_DOWN},
                       status=502)
     return render(request, "donations/pay.html", {
-        **context, **intent_payload(donation), "donation": donation,
+        **context, **intent_payload(donation), "donation": donation, "donor_email": form.cleaned_data["email"],
         "project_title": form.cleaned_data["live_project"].title if form.cleaned_data["live_project"] else "",
         "amount_text": money(donation.amount, donation.currency), "fee_text": money(donation.fee, donation.currency),
         "total_text": money(donation.total, donation.currency)})

@@ -193,10 +193,20 @@ STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "pk_test_local
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "whsec_localstripe_demo")
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
 STRIPE_WEBHOOK_TOLERANCE = 300  # seconds: Stripe's own default
+# Browser origins that may post to /donate/ (the JSON API with CORS, and the no-JS form): the static site
+# (SITE_BASE_URL) by default, comma-separated. Pages on the endpoint's own origin are always accepted.
 DONATE_ALLOWED_ORIGINS = [o.rstrip("/") for o in os.environ.get("DONATE_ALLOWED_ORIGINS", SITE_BASE_URL).split(",") if o]
-DONATE_TRUST_X_FORWARDED_FOR = os.environ.get("DONATE_TRUST_X_FORWARDED_FOR", "0") == "1"
-# Intent creations allowed per IP, per e-mail, in a window of seconds (card-testing protection).
-DONATE_RATE_LIMITS = tuple(int(x) for x in os.environ.get("DONATE_RATE_LIMITS", "10,5,600").split(","))
+# How many proxies of ours stand in front of the CMS (CDN, load balancer), each appending to X-Forwarded-For:
+# the client is the N-th address from the right; 0 = REMOTE_ADDR (nothing in front). The old
+# DONATE_TRUST_X_FORWARDED_FOR=1 still means 1.
+TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS")
+                         or ("1" if os.environ.get("DONATE_TRUST_X_FORWARDED_FOR") == "1" else "0"))
+# Rate-limit counters (core/ratelimit.py): Redis when set (shared by every process), else per-process memory.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+RATE_LIMIT_KEY_PREFIX = os.environ.get("RATE_LIMIT_KEY_PREFIX", "vda")  # several deployments on one Redis
+# Card testing: attempts that reach Stripe per client address, per e-mail, in a moving window of seconds
+# (intents; confirmations have their own counters with the same numbers, per address and per donation).
+DONATE_RATE_LIMITS = tuple(int(x) for x in os.environ.get("DONATE_RATE_LIMITS", "30,5,600").split(","))
 DONATE_TOTALS_CACHE_SECONDS = int(os.environ.get("DONATE_TOTALS_CACHE_SECONDS", "30"))
 
 # --- Publishing (cms/publishing): preview with the site's own theme, a build on every publish ---
