@@ -279,13 +279,16 @@ def build_site(pages: list[dict], *, base_url: str, media: MediaMap, site_name: 
         })
         return page
 
+    # A completed project takes no gift: its page sends visitors to a few projects under way instead.
+    under_way = sorted((p for p in open_projects if p["status"] == "active"), key=lambda p: not p["featured"])
     for raw in projects_raw:
         n._page = raw["title"]
         card = projects[str(raw["id"])]
         page = cached("page", raw, lambda: project_page(raw, card), refs=[project_index_id])
         page.update({k: card[k] for k in ("raised", "donors")})  # the card's figures are this build's
-        add(raw, "project.html", "project", {"page": page}, image=card["hero"], description=card["summary"],
-            deps=refs_of[str(raw["id"])])
+        current = [p for p in under_way if p["slug"] != card["slug"]][:3] if card["status"] == "completed" else []
+        add(raw, "project.html", "project", {"page": page, "current_projects": current}, image=card["hero"],
+            description=card["summary"], deps=tuple(refs_of[str(raw["id"])]) + tuple(p["id"] for p in current))
 
     # Story index with pagination
     if story_index_raw:

@@ -337,4 +337,21 @@ class ContentLoader:
         self.load_projects(project_index)
         self.load_standard_pages(home, site_data.get("pages") or [])
         self.load_stories(story_index)
+        self.load_gifts()
         return self.changed
+
+    def load_gifts(self):
+        """content/gifts.yaml, if present: the demo's gift history in the ledger (core/demo_gifts.py)."""
+        path = self.root / "gifts.yaml"
+        if not path.exists():
+            return
+        from core import demo_gifts
+
+        spec = self._yaml(path) or {}
+        missing = sorted(set(spec.get("funded") or {}) - set(self.projects))
+        if missing:
+            raise ContentError(f"gifts.yaml: unknown project(s) {', '.join(missing)}")
+        written = demo_gifts.load(spec, list(self.projects.values()))
+        if written:
+            self.log(f"gifts.yaml: {written} demo gift(s) recorded in the ledger (source \"demo\")")
+            self.changed += 1

@@ -1,4 +1,9 @@
-"""Which projects take gifts: the live, public project pages, looked up by slug and kept in memory briefly.
+"""Which projects take gifts: the live, public project pages that are not completed, looked up by slug and
+kept in memory briefly.
+
+A completed project ("Réalisé") is finished and funded: its page offers the projects under way instead, and
+`/donner/` does not list it, so the endpoint refuses it too (the form says "n'accepte plus de dons"); every
+way in (JSON API, the no-JS form, later the widget) asks `get()`, so none of them can take such a gift.
 
 Every intent creation names a project; reading its page (and Wagtail's view restrictions, for `public()`)
 cost two of the request's queries. The answer is kept per process for `TTL_SECONDS`:
@@ -22,6 +27,7 @@ from django.db import transaction
 
 TTL_SECONDS = 5.0
 MAX_ENTRIES = 1024
+CLOSED_STATUSES = ("completed",)  # the builder's site.donate.projects leaves out the same ones
 
 
 class LiveProject(NamedTuple):
@@ -38,7 +44,7 @@ _generation = 0
 
 
 def get(slug: str) -> LiveProject | None:
-    """The live, public project with this slug, or None."""
+    """The live, public project with this slug that takes gifts (not completed), or None."""
     hit = _entries.get(slug)
     now = time.monotonic()
     if hit is not None and hit[0] > now:
@@ -46,7 +52,7 @@ def get(slug: str) -> LiveProject | None:
     generation = _generation
     from projects.models import ProjectPage
 
-    row = (ProjectPage.objects.live().public().filter(slug=slug)
+    row = (ProjectPage.objects.live().public().filter(slug=slug).exclude(status__in=CLOSED_STATUSES)
            .values_list("pk", "slug", "title", "currency", "status").first())
     with _lock:
         if row is None:
