@@ -17,6 +17,8 @@ export STRIPE_WEBHOOK_SECRET=${STRIPE_WEBHOOK_SECRET:-whsec_localstripe_demo}
 # Publishing: the worker rebuilds public/ (only what changed) each time an editor publishes.
 export SITE_BUILD_API_URL=${SITE_BUILD_API_URL:-http://127.0.0.1:$CMS_PORT/graphql/}
 export SITE_BUILD_OUT=${SITE_BUILD_OUT:-$PWD/public}
+# The builder's key to the CMS's bulk GraphQL fields (sitePages): the CMS, its worker and the builder share it.
+export SITE_BUILD_API_TOKEN=${SITE_BUILD_API_TOKEN:-dev-build-token}
 
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }

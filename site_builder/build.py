@@ -199,21 +199,22 @@ GLOBAL_FIELDS = ("donationRules", "donationTotals", "siteTotals", "siteSettings"
 def build(api_url: str, out: Path, *, base_url: str = "http://127.0.0.1:8080", media_url: str | None = None,
           theme: Path = DEFAULT_THEME, cache_dir: Path = DEFAULT_CACHE, workers: int | None = None,
           strict: bool = False, totals_url: str | None = "/donate/totals.json",
-          donate_api_base: str = "") -> BuildResult:
-    """The full build: every page from one pull, written to a new folder swapped in whole."""
+          donate_api_base: str = "", api_token: str | None = None) -> BuildResult:
+    """The full build: every page from one pull, written to a new folder swapped in whole. `api_token`:
+    the CMS's build token (default: SITE_BUILD_API_TOKEN from the environment, see client.py)."""
     with build_state.locked(out, cache_dir):
         return _full_build(api_url, Path(out), base_url=base_url, media_url=media_url, theme=theme,
                            cache_dir=cache_dir, workers=workers, strict=strict, totals_url=totals_url,
-                           donate_api_base=donate_api_base)
+                           donate_api_base=donate_api_base, api_token=api_token)
 
 
 def _full_build(api_url: str, out: Path, *, base_url, media_url, theme, cache_dir, workers, strict, totals_url,
-                donate_api_base) -> BuildResult:
+                donate_api_base, api_token: str | None = None) -> BuildResult:
     result = BuildResult(out=out, kind="full")
     params = build_params(api_url, base_url=base_url, media_url=media_url, theme=theme, totals_url=totals_url,
                           donate_api_base=donate_api_base)
     t0 = time.perf_counter()
-    data, api_errors = client.fetch_partial(api_url, queries.SITE_PULL)
+    data, api_errors = client.fetch_partial(api_url, queries.SITE_PULL, token=api_token)
     result.timings["api_seconds"] = time.perf_counter() - t0
 
     t1 = time.perf_counter()

@@ -1,4 +1,7 @@
-"""`python -m site_builder build --api URL --out DIR`: the command editors' publishes and CI run."""
+"""`python -m site_builder build --api URL --out DIR`: the command editors' publishes and CI run.
+
+The CMS answers the builder's bulk fields only with its build token: set SITE_BUILD_API_TOKEN in the
+environment (never on the command line, where other users of the machine can read it)."""
 
 from __future__ import annotations
 
@@ -18,7 +21,8 @@ def main(argv=None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="pull the API and bring the site up to date (only what changed, when a "
                                      "previous build of the same folder is known)")
-    b.add_argument("--api", required=True, help="GraphQL endpoint, e.g. http://127.0.0.1:8000/graphql/")
+    b.add_argument("--api", required=True, help="GraphQL endpoint, e.g. http://127.0.0.1:8000/graphql/ "
+                                                   "(the build token comes from SITE_BUILD_API_TOKEN)")
     b.add_argument("--out", required=True, type=Path, help="output folder (replaced atomically)")
     b.add_argument("--base-url", default=os.environ.get("SITE_BASE_URL", "http://127.0.0.1:8080"),
                    help="public address of the site, for canonical links, the feed and the sitemap")

@@ -39,8 +39,10 @@ log = logging.getLogger("site_builder")
 def build_incremental(api_url: str, out: Path, *, pages=(), base_url: str = "http://127.0.0.1:8080",
                       media_url: str | None = None, theme: Path = DEFAULT_THEME, cache_dir: Path = DEFAULT_CACHE,
                       workers: int | None = None, strict: bool = False,
-                      totals_url: str | None = "/donate/totals.json", donate_api_base: str = "") -> BuildResult:
-    """`pages`: ids of pages to pull again even if their version did not change."""
+                      totals_url: str | None = "/donate/totals.json", donate_api_base: str = "",
+                      api_token: str | None = None) -> BuildResult:
+    """`pages`: ids of pages to pull again even if their version did not change. `api_token`: the CMS's
+    build token (default: SITE_BUILD_API_TOKEN from the environment, see client.py)."""
     out = Path(out)
     options = dict(base_url=base_url, media_url=media_url, theme=theme, totals_url=totals_url,
                    donate_api_base=donate_api_base)
@@ -51,17 +53,19 @@ def build_incremental(api_url: str, out: Path, *, pages=(), base_url: str = "htt
                   "the build parameters or the theme changed" if state.params != params else
                   "the output folder is missing" if not (out / "index.html").exists() else "")
         if reason:
-            result = _full_build(api_url, out, cache_dir=cache_dir, workers=workers, strict=strict, **options)
+            result = _full_build(api_url, out, cache_dir=cache_dir, workers=workers, strict=strict,
+                                 api_token=api_token, **options)
             result.full_reason = reason
             return result
         return _incremental(api_url, out, state, params, pages, theme=theme, cache_dir=cache_dir,
-                            workers=workers, strict=strict)
+                            workers=workers, strict=strict, api_token=api_token)
 
 
-def _incremental(api_url, out: Path, state, params, forced, *, theme, cache_dir, workers, strict) -> BuildResult:
+def _incremental(api_url, out: Path, state, params, forced, *, theme, cache_dir, workers, strict,
+                 api_token: str | None = None) -> BuildResult:
     result = BuildResult(out=out, kind="incremental")
     t0 = time.perf_counter()
-    index_data, index_errors = client.fetch_partial(api_url, queries.SITE_INDEX)
+    index_data, index_errors = client.fetch_partial(api_url, queries.SITE_INDEX, token=api_token)
     index = (index_data.get("sitePageIndex") or {}).get("pages") or []
     versions = dict(index)
     forced = {str(p) for p in forced}
@@ -71,7 +75,7 @@ def _incremental(api_url, out: Path, state, params, forced, *, theme, cache_dir,
     fetched: list[dict] = []
     api_errors: list[dict] = list(index_errors)
     if changed:
-        data, errors = client.fetch_partial(api_url, queries.SITE_PAGES, {"ids": changed})
+        data, errors = client.fetch_partial(api_url, queries.SITE_PAGES, {"ids": changed}, token=api_token)
         fetched = [p for p in data.get("sitePages") or [] if p]
         api_errors += errors
         result.warnings += [api_error_message(e, data) for e in errors]

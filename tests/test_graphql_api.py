@@ -11,9 +11,13 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
-def post(client, query, variables=None):
+def post(client, query, variables=None, *, build=False):
+    """As an anonymous reader, or (build=True) as the site builder with its token."""
+    from django.conf import settings
+
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {settings.SITE_BUILD_API_TOKEN}"} if build else {}
     response = client.post("/graphql/", json.dumps({"query": query, "variables": variables or {}}),
-                           content_type="application/json")
+                           content_type="application/json", **headers)
     return response.status_code, response.json()
 
 
@@ -26,7 +30,7 @@ def test_site_pull_shapes(client, tree):
     project = factories.make_project(tree, title="Puits de Kaya", slug="puits")
     factories.make_story(tree, title="Awa et l'eau", slug="awa", project=project)
     factories.make_standard(tree)
-    status, payload = post(client, SITE_PULL)
+    status, payload = post(client, SITE_PULL, build=True)
     assert status == 200, payload
     assert "errors" not in payload
     pages = {p["slug"]: p for p in payload["data"]["sitePages"]}
@@ -65,7 +69,7 @@ def test_drafts_and_private_pages_never_appear(client, tree):
     story_with_draft_cta.body = body
     story_with_draft_cta.save_revision().publish()
 
-    status, payload = post(client, SITE_PULL)
+    status, payload = post(client, SITE_PULL, build=True)
     assert status == 200 and "errors" not in payload, payload
     text = json.dumps(payload)
     assert "Brouillon secret" not in text and "Histoire privée" not in text

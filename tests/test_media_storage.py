@@ -93,7 +93,8 @@ def test_the_api_gives_custom_domain_urls_under_the_location(client, settings, m
     bucket = use_bucket(settings, moto_s3, custom_domain="media.example.org", location="cms")
     tree = factories.make_site()
     factories.make_project(tree, title="Puits de Kaya", slug="puits")
-    response = client.post("/graphql/", json.dumps({"query": SITE_PULL}), content_type="application/json")
+    response = client.post("/graphql/", json.dumps({"query": SITE_PULL}), content_type="application/json",
+                           HTTP_AUTHORIZATION=f"Bearer {settings.SITE_BUILD_API_TOKEN}")  # the builder's pull
     payload = response.json()
     assert "errors" not in payload, payload
     hero = next(p for p in payload["data"]["sitePages"] if p["slug"] == "puits")["heroImage"]

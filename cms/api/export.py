@@ -21,7 +21,16 @@ from core.models import HomePage, StandardPage
 from projects.models import Partner, ProjectIndexPage, ProjectPage, ProjectTheme
 from stories.models import StoryIndexPage, StoryPage
 
+from .access import HEADER_HINT
 from .prefetch import activate, collect_references, load_references
+
+
+def require_build_token(info, field: str) -> None:
+    """Belt and braces: the view refuses these fields before execution without the build token
+    (api/limits.py); a request that reached the resolver anyway is refused here. In-process callers (the
+    preview) pass a request the view never marked, and are trusted."""
+    if getattr(info.context, "vda_build", True) is False:
+        raise GraphQLError(f"{field} is reserved for the site builder: send the build token ({HEADER_HINT}).")
 
 
 def _querysets(base):
@@ -110,7 +119,7 @@ class SiteExportQuery:
     # Items are nullable on purpose: a page whose required field fails becomes null (with an error naming
     # it) instead of nulling the whole list, so one broken page never stops the build of the others.
     site_pages = graphene.List(
-        lambda: get_page_interface(), required=True,
+        lambda: get_page_interface(), required=True,  # needs the build token (api/access.py)
         locale=graphene.String(description="Language code (fr, en); default: every locale."),
         ids=graphene.List(graphene.NonNull(graphene.ID), description="Only these pages (an incremental build)."),
         description="Every live, public page of the default site, in tree order, loaded in bulk "
@@ -122,12 +131,14 @@ class SiteExportQuery:
                     "to find what to fetch; one JSON value, because 10,000 typed objects would cost seconds.")
 
     def resolve_site_page_index(self, info, locale=None, **kwargs):
+        require_build_token(info, "sitePageIndex")
         rows = live_pages(locale).values_list("id", "live_revision_id", "url_path")
         return {"pages": [[str(pk), f"{revision}:{url_path}"] for pk, revision, url_path in rows]}
     project_themes = graphene.List(graphene.NonNull(graphene.String), required=True,
                                    description="Slugs of the project themes, in name order.")
 
     def resolve_site_pages(self, info, locale=None, ids=None, **kwargs):
+        require_build_token(info, "sitePages")
         try:
             pages = load_site_pages(locale, ids)
         except ValueError:

@@ -97,9 +97,13 @@ def load_references(refs: dict) -> dict:
 
 @contextlib.contextmanager
 def request_scope():
+    """One request's caches: the bulk-read objects and what is public (api/visibility.py)."""
+    from .visibility import scope
+
     token = _cache.set(None)
     try:
-        yield
+        with scope():
+            yield
     finally:
         _cache.reset(token)
 

@@ -37,10 +37,12 @@ def run_build(build: SiteBuild) -> SiteBuild:
             call_netlify_hook(build)
         else:
             api, out, cache_dir = settings.SITE_BUILD_API_URL, settings.SITE_BUILD_OUT, settings.SITE_BUILD_CACHE
+            token = settings.SITE_BUILD_API_TOKEN  # the CMS's own: its bulk fields answer only to it
             if build.full:
-                result = full_build(api, out, cache_dir=cache_dir, **build_options())
+                result = full_build(api, out, cache_dir=cache_dir, api_token=token, **build_options())
             else:
-                result = build_incremental(api, out, pages=build.page_ids, cache_dir=cache_dir, **build_options())
+                result = build_incremental(api, out, pages=build.page_ids, cache_dir=cache_dir, api_token=token,
+                                           **build_options())
             build.kind = result.kind
             build.pages_written, build.files_written = result.pages, result.files_written
             build.files_deleted = len(result.deleted)

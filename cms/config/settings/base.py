@@ -167,16 +167,29 @@ WAGTAILEMBEDS_FINDERS = []
 # The public static site, for canonical URLs and links from the admin.
 SITE_BASE_URL = os.environ.get("SITE_BASE_URL", "http://127.0.0.1:8080").rstrip("/")
 
-GRAPHENE = {"SCHEMA": "grapple.schema.schema"}
+GRAPHENE = {"SCHEMA": "api.schema.schema"}  # grapple's schema, hardened: public content only (api/schema.py)
 GRAPPLE = {
     "APPS": ["core", "multimedia", "projects", "stories"],
     "EXPOSE_GRAPHIQL": False,  # GraphiQL loads React from a CDN: never in this project
     "PAGE_SIZE": 20,
     "MAX_PAGE_SIZE": 100,
+    # Only the renditions the site uses (multimedia.models.SITE_FILTERS, tested equal): any other filter of
+    # `rendition(...)`/`srcSet` would let anyone burn CPU and write files without bound.
+    "ALLOWED_IMAGE_FILTERS": [f"width-{w}" for w in (400, 800, 1200)] + [f"width-{w}|format-webp" for w in (400, 800, 1200)],
 }
-# Abusive queries are refused before they run (see api/limits.py).
+# Abusive queries are refused before they run (see api/limits.py and api/views.py).
 GRAPHQL_MAX_DEPTH = int(os.environ.get("GRAPHQL_MAX_DEPTH", "12"))
 GRAPHQL_MAX_FIELDS = int(os.environ.get("GRAPHQL_MAX_FIELDS", "1000"))
+GRAPHQL_MAX_COST = int(os.environ.get("GRAPHQL_MAX_COST", "20000"))  # anonymous readers; lists multiply
+GRAPHQL_LIST_SIZE = int(os.environ.get("GRAPHQL_LIST_SIZE", "10"))  # items expected of a list without `limit:`
+GRAPHQL_MAX_DUPLICATE_FIELDS = int(os.environ.get("GRAPHQL_MAX_DUPLICATE_FIELDS", "10"))
+GRAPHQL_MAX_BODY_BYTES = int(os.environ.get("GRAPHQL_MAX_BODY_BYTES", "32768"))  # 413 past it, before parsing
+GRAPHQL_BUILD_MAX_BODY_BYTES = int(os.environ.get("GRAPHQL_BUILD_MAX_BODY_BYTES", str(2 * 1024 * 1024)))
+GRAPHQL_INTROSPECTION = os.environ.get("GRAPHQL_INTROSPECTION", "1") == "1"  # off in production
+GRAPHQL_RATE_LIMIT = os.environ.get("GRAPHQL_RATE_LIMIT", "300/minute")  # per address, anonymous; "" = none
+# The site builder's key to the bulk fields (sitePages, sitePageIndex; api/access.py). The default is public
+# (dev and tests); production refuses to start without a real one (guard.py).
+SITE_BUILD_API_TOKEN = os.environ.get("SITE_BUILD_API_TOKEN", "dev-build-token")
 
 LOGGING = {
     "version": 1,
