@@ -29,6 +29,11 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 GRAPPLE = {**GRAPPLE, "EXPOSE_GRAPHIQL": False}  # noqa: F405
+# --- GraphQL (cms/api, owned by the API's maintainers) ---
+# No introspection for the public (the builder does not need it); GRAPHQL_INTROSPECTION=1 cannot reopen it
+# here. The build token is required by guard.py and read by base.py (SITE_BUILD_API_TOKEN).
+GRAPHQL_INTROSPECTION = False
+# --- end GraphQL ---
 
 # One cache for every process: rate limits, the totals cache and the live-projects cache are shared.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
