@@ -14,6 +14,9 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "insecure-development-key-change-me")
 DEBUG = False
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
+# Every response says `X-Content-Type-Options: nosniff` (SecurityMiddleware): a browser never guesses HTML
+# from a file's bytes. Django's default, stated here because the document rules below rely on it.
+SECURE_CONTENT_TYPE_NOSNIFF = True
 
 INSTALLED_APPS = [
     "core",
@@ -158,6 +161,19 @@ WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "ods", "pdf", "pptx", "txt", "xl
 WAGTAILIMAGES_IMAGE_FORM_BASE = "multimedia.validation.ImageForm"
 WAGTAILDOCS_DOCUMENT_FORM_BASE = "multimedia.validation.DocumentForm"
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 50 * 1024 * 1024
+# Office and OpenDocument files are ZIP archives, checked from their central directory without inflating
+# (multimedia/document_content.py): refused beyond this size once inflated, this compression ratio, this
+# many entries, or with archives nested inside an embedded one (zip bombs).
+DOCUMENT_ARCHIVE_MAX_UNCOMPRESSED_SIZE = 100 * 1024 * 1024
+DOCUMENT_ARCHIVE_MAX_COMPRESSION_RATIO = 100
+DOCUMENT_ARCHIVE_MAX_ENTRIES = 10_000
+# Documents leave the CMS as downloads no browser renders: always through Wagtail's serve view (on S3 too,
+# instead of a redirect to the bucket), always `Content-Disposition: attachment` (PDF included, which
+# Wagtail shows inline by default), with `nosniff` and `Content-Security-Policy: default-src 'none'`.
+# The static site links the stored files themselves (core/blocks.py DocumentBlock.file_url), not this view.
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
+WAGTAILDOCS_INLINE_CONTENT_TYPES = []
+WAGTAILDOCS_BLOCK_EMBEDDED_CONTENT = True
 IMAGE_MIN_WIDTH, IMAGE_MIN_HEIGHT = 400, 200
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database",
                                       "AUTO_UPDATE": os.environ.get("WAGTAILSEARCH_AUTO_UPDATE", "1") == "1"}}
