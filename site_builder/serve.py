@@ -83,8 +83,11 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
             if len(body) < self.body_length:  # the client went away mid-body
                 self.close_connection = True
                 return
-        headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
-        headers["X-Forwarded-For"] = self.client_address[0]
+        headers = {k: v for k, v in self.headers.items()
+                   if k.lower() not in HOP_BY_HOP and k.lower() not in ("x-forwarded-for", "x-forwarded-host")}
+        # appended, as a real proxy does: the CMS trusts only the right-most TRUSTED_PROXY_HOPS entries
+        forwarded = [v.strip() for v in self.headers.get_all("X-Forwarded-For", []) if v.strip()]
+        headers["X-Forwarded-For"] = ", ".join([*forwarded, self.client_address[0]])
         headers["X-Forwarded-Host"] = self.headers.get("Host", "")  # as a CDN proxy does
         connection = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=120)
         try:

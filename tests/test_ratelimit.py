@@ -232,3 +232,44 @@ def test_redis_counters_are_shared_between_processes(settings, storage):
     assert core_ratelimit.allow("t", "shared", rate) == 0
     assert core_ratelimit.allow("t", "shared", rate) > 0
     assert json.dumps(settings.REDIS_URL).count("/15")  # the tests' own database
+
+
+def test_the_demo_proxy_appends_the_client_address(tmp_path, settings):
+    """site_builder/serve.py stands for Netlify in the demo: it appends the address it saw (one trusted hop),
+    so what a client writes into X-Forwarded-For stays on the left, where the CMS does not look."""
+    import http.server
+    import threading
+
+    import requests
+
+    from site_builder.serve import make_server
+    from tests.conftest import free_port
+
+    seen = []
+
+    class Upstream(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            seen.append(self.headers.get_all("X-Forwarded-For"))
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    upstream = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Upstream)
+    port = free_port()
+    proxy = make_server(tmp_path, port, proxies={"/donate/": f"http://127.0.0.1:{upstream.server_address[1]}"})
+    for server in (upstream, proxy):
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        requests.post(f"http://127.0.0.1:{port}/donate/api/intents/", data=b"{}", timeout=10,
+                      headers={"X-Forwarded-For": "6.6.6.6"})
+        requests.post(f"http://127.0.0.1:{port}/donate/api/intents/", data=b"{}", timeout=10)
+    finally:
+        proxy.shutdown()
+        upstream.shutdown()
+    assert seen == [["6.6.6.6, 127.0.0.1"], ["127.0.0.1"]]
+    settings.TRUSTED_PROXY_HOPS = 1
+    request = RequestFactory().get("/", HTTP_X_FORWARDED_FOR=seen[0][0], REMOTE_ADDR="127.0.0.1")
+    assert core_ratelimit.client_ip(request) == "127.0.0.1"
