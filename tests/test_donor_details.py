@@ -121,3 +121,13 @@ def test_the_migration_copies_each_donors_details_onto_their_past_gifts():
         Donor.objects.all().delete()
         executor = MigrationExecutor(connection)
         executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def test_the_attempts_listing_names_each_gift_as_it_was_given(admin_client, fake_stripe, project):
+    """Staff answering a donor see, for each gift, the name given with it, and find it by that name."""
+    post_intent(client=admin_client, payload=gift(name="Awa Diallo"))
+    post_intent(client=admin_client, payload=gift(name="Awa Traoré"))
+    page = admin_client.get("/admin/reports/tentatives/", {"outcome": "all"}).content.decode()
+    assert "Awa Diallo &lt;awa@example.org&gt;" in page and "Awa Traoré &lt;awa@example.org&gt;" in page
+    found = admin_client.get("/admin/reports/tentatives/", {"outcome": "all", "donor": "traoré"}).content.decode()
+    assert "Awa Traoré" in found and "Awa Diallo &lt;" not in found

@@ -74,13 +74,15 @@ class AttemptFilterSet(WagtailFilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(Q(donor__email__icontains=value) | Q(donor__name__icontains=value))
+        return queryset.filter(Q(donor__email__icontains=value) | Q(donor_name__icontains=value)
+                               | Q(donor__name__icontains=value))
 
 
 class DonorColumn(Column):
     def get_value(self, instance):
+        """The name given with this gift (a later gift never rewrites it); the donor row's for older rows."""
         donor = instance.donor
-        return f"{donor.name} <{donor.email}>" if donor else str(_("anonyme"))
+        return f"{instance.donor_name or donor.name} <{donor.email}>" if donor else str(_("anonyme"))
 
 
 class TotalColumn(Column):
