@@ -75,7 +75,7 @@ def plan(spec: dict, projects: list) -> list[dict]:
         target = project.goal_amount * int(pct) // 100
         first, last = _window(project, until)
         span = (last - first).days
-        floor = _minor(10, project.currency)
+        floor, ceiling = _minor(min(once_values), project.currency), _minor(max(once_values), project.currency)
         stem = f"{project.slug[:34]}"
         raised, n = 0, 0
         while raised < target:
@@ -90,8 +90,8 @@ def plan(spec: dict, projects: list) -> list[dict]:
                             "occurred_at": _moment(rng, start + dt.timedelta(days=30 * k))} for k in range(months)]
             else:
                 amount = _minor(rng.choices(once_values, once_weights)[0], project.currency)
-                if remaining - amount < floor:  # the last gift completes the target exactly
-                    amount = remaining
+                if remaining - amount < floor:  # the last gift completes the target exactly (within 10-500 €)
+                    amount = remaining if remaining <= ceiling else remaining - floor
                 entries = [{"stripe_object": f"{PREFIX}pi_{stem}_{n:04d}", "amount": amount,
                             "occurred_at": _moment(rng, start)}]
             raised += sum(e["amount"] for e in entries)
