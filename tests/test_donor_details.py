@@ -95,7 +95,7 @@ def test_str_of_donors_and_donations_holds_no_personal_data(client, fake_stripe,
             assert secret not in text
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # like the other transactional tests
 def test_the_migration_copies_each_donors_details_onto_their_past_gifts():
     """Gifts made before the change get their donor's row as it stands; only gifts with a receipt get the
     address (the others never gave one)."""
