@@ -108,8 +108,60 @@ def story_file(out: Path, slug: str) -> Path:
     return found[0]
 
 
-def publish_once(slug: str, out: Path, worker: subprocess.Popen, timings_log: Path, timeout: float) -> dict:
-    """Publish a new title for the story `slug`; return how long until its file shows it, and the build's rows."""
+def publish_in_process(page, new_title: str) -> float:
+    """As an editor's publish does it in Python: `save_revision().publish()`; the clock covers `publish()`."""
+    page.title = new_title
+    revision = page.save_revision()
+    start = time.perf_counter()
+    revision.publish()
+    return start
+
+
+class AdminEditor:
+    """An editor in the admin, over HTTP against the running CMS: logged in once (session and CSRF cookies),
+    then for each publish GET the edit page and POST its form with `action-publish`, as the browser does
+    (tests/admin_form.py rebuilds the StreamField inputs the admin's JavaScript would post)."""
+
+    def __init__(self, base_url: str, username: str, password: str):
+        import requests
+
+        self.base, self.session = base_url.rstrip("/"), requests.Session()
+        self.session.get(f"{self.base}/admin/login/", timeout=60).raise_for_status()
+        response = self.session.post(f"{self.base}/admin/login/", timeout=60, allow_redirects=False, data={
+            "username": username, "password": password, "csrfmiddlewaretoken": self.session.cookies["csrftoken"]})
+        if response.status_code != 302:
+            raise RuntimeError(f"admin login failed: HTTP {response.status_code}")
+        self.last: dict = {}
+
+    def __call__(self, page, new_title: str) -> float:
+        from tests.admin_form import edit_form_data
+
+        edit_url = f"{self.base}/admin/pages/{page.pk}/edit/"
+        t = time.perf_counter()
+        form = self.session.get(edit_url, timeout=120)
+        form.raise_for_status()
+        get_seconds = time.perf_counter() - t
+        data = edit_form_data(form.text, page)
+        data.update(title=[new_title], **{"action-publish": ["action-publish"]})
+        start = time.perf_counter()
+        response = self.session.post(edit_url, data=data, timeout=120, allow_redirects=False,
+                                     headers={"Referer": edit_url})
+        post_seconds = time.perf_counter() - start
+        if response.status_code != 302:
+            raise RuntimeError(f"the publish POST answered {response.status_code}, not a redirect:\n"
+                               f"{response.text[:2000]}")
+        t = time.perf_counter()  # what the browser loads next, before the editor sees "Page publiée"
+        self.session.get(self.base + response.headers["Location"] if response.headers["Location"].startswith("/")
+                         else response.headers["Location"], timeout=120).raise_for_status()
+        self.last = {"admin_get_edit_seconds": round(get_seconds, 3), "admin_post_seconds": round(post_seconds, 3),
+                     "admin_redirect_get_seconds": round(time.perf_counter() - t, 3)}
+        return start
+
+
+def publish_once(slug: str, out: Path, worker: subprocess.Popen, timings_log: Path, timeout: float,
+                 publish=publish_in_process) -> dict:
+    """Publish a new title for the story `slug` with `publish(page, title)` (which returns the perf_counter()
+    at which its clock starts); return how long until the story's file shows it, and the build's rows."""
     from django.db import connections
 
     from publishing.models import SiteBuild
@@ -121,11 +173,10 @@ def publish_once(slug: str, out: Path, worker: subprocess.Popen, timings_log: Pa
     logged_before = len(read_timings(timings_log))
     page = StoryPage.objects.get(slug=slug)
     marker = f"Titre publié {uuid.uuid4().hex[:10]}"
-    page.title = f"{page.title} — {marker}"
-    revision = page.save_revision()
 
-    start_wall, start = time.time(), time.perf_counter()
-    revision.publish()
+    start_wall, before = time.time(), time.perf_counter()
+    start = publish(page, f"{page.title} — {marker}")
+    start_wall += start - before
     publish_call = time.perf_counter() - start
     seen = None
     while time.perf_counter() - start < timeout:
@@ -159,6 +210,7 @@ def publish_once(slug: str, out: Path, worker: subprocess.Popen, timings_log: Pa
         "story": slug,
         "publish_to_live_seconds": round(seen, 3),
         "publish_call_seconds": round(publish_call, 3),
+        **getattr(publish, "last", {}),
         "queue_seconds": round(build.started_at.timestamp() - start_wall - publish_call, 3),
         "build_seconds": build.duration_seconds,
         "build_to_live_seconds": round(start_wall + seen - build.started_at.timestamp(), 3),
@@ -167,6 +219,25 @@ def publish_once(slug: str, out: Path, worker: subprocess.Popen, timings_log: Pa
         "pages_written": build.pages_written,
         "files_deleted": build.files_deleted,
         "builder": {k: v for k, v in builder.items() if k not in ("at", "files_written")},
+    }
+
+
+def admin_summary(runs: list[dict]) -> dict:
+    """The admin-request publishes: clock from before the POST to the file changing, and the POST itself."""
+    if not runs:
+        return {}
+
+    def median(key):
+        return round(statistics.median(r[key] for r in runs), 3)
+
+    return {
+        "admin_publish_to_live_seconds": median("publish_to_live_seconds"),
+        "admin_publish_to_live_max_seconds": max(r["publish_to_live_seconds"] for r in runs),
+        "admin_post_seconds": median("admin_post_seconds"),
+        "admin_post_max_seconds": max(r["admin_post_seconds"] for r in runs),
+        "admin_redirect_get_seconds": median("admin_redirect_get_seconds"),
+        "admin_get_edit_seconds": median("admin_get_edit_seconds"),
+        "admin_runs": runs,
     }
 
 
@@ -195,6 +266,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pages", type=int, default=1000, help="CMS pages: 10 %% projects, 90 %% stories")
     parser.add_argument("--runs", type=int, default=5, help="measured publishes (different stories)")
+    parser.add_argument("--admin-runs", type=int, default=None,
+                        help="measured publishes through the admin's HTTP request (default: --runs; 0: none)")
     parser.add_argument("--images", type=int, default=20, help="size of the shared image pool")
     parser.add_argument("--quiet-seconds", type=float, default=None,
                         help="SITE_BUILD_QUIET_SECONDS for the worker (default: the settings' 0.5)")
@@ -224,6 +297,9 @@ def main() -> int:
     try:
         t = time.perf_counter()
         populate(projects, stories, args.images)
+        from django.core.management import call_command
+
+        call_command("update_index", verbosity=0)  # a real site's search index holds every page
         setup_seconds = time.perf_counter() - t
 
         from django.conf import settings
@@ -234,13 +310,15 @@ def main() -> int:
         SiteBuild.objects.all().delete()  # nothing the fixtures may have asked for
         connections.close_all()
 
+        # The CMS indexes what editors save, as in the demo and production (populate skipped it to go faster).
+        server_env = dict(env, WAGTAILSEARCH_AUTO_UPDATE="1")
         server_log = open(workdir / "gunicorn.log", "w")
         logs.append(server_log)
         server = subprocess.Popen(
             [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "--chdir", str(REPO / "cms"),
              "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers), "--threads", str(args.threads),
              "--worker-class", "gthread", "--timeout", "900", "--log-level", "error"],
-            env=env, stdout=server_log, stderr=subprocess.STDOUT)
+            env=server_env, stdout=server_log, stderr=subprocess.STDOUT)
         wait_for(f"http://127.0.0.1:{port}/donate/totals.json", timeout=120)
 
         load_full = os.getloadavg()[0]
@@ -271,6 +349,20 @@ def main() -> int:
         runs = [publish_once(f"histoire-{i}", out, worker, timings_log, args.timeout)
                 for i in dict.fromkeys(chosen)]
 
+        # The editor's click: the admin's edit form posted over HTTP to gunicorn, other stories than above.
+        admin_count = args.runs if args.admin_runs is None else args.admin_runs
+        admin_runs = []
+        if admin_count:
+            from django.contrib.auth import get_user_model
+
+            get_user_model().objects.create_superuser("bench-editor", "bench@example.org", "bench-password")
+            connections.close_all()
+            editor = AdminEditor(f"http://127.0.0.1:{port}", "bench-editor", "bench-password")
+            step_admin = max(1, stories // max(1, admin_count))
+            admin_chosen = [min(stories - 1, i * step_admin + step_admin // 2) for i in range(admin_count)]
+            admin_runs = [publish_once(f"histoire-{i}", out, worker, timings_log, args.timeout, publish=editor)
+                          for i in dict.fromkeys(admin_chosen) if i not in chosen and i != cold_story]
+
         latencies = [r["publish_to_live_seconds"] for r in runs]
         site_files = sum(1 for p in out.rglob("*") if p.is_file())
 
@@ -299,6 +391,7 @@ def main() -> int:
             "cold_build_seconds": cold["build_seconds"],
             "cold_files_written": cold["files_written"],
             "runs": runs,
+            **admin_summary(admin_runs),
             "setup_seconds": round(setup_seconds, 1),
             "database": "postgresql" if env.get("_BENCH_PG_DROP") else "sqlite",
             "server": f"gunicorn {args.workers} workers x {args.threads} threads",

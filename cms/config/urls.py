@@ -1,13 +1,14 @@
-"""Routes of the CMS: the admin, the GraphQL API (the one contract with every reader), media in dev."""
+"""Routes of the CMS: the admin, the GraphQL API (the one contract with every reader), media in dev, and
+redirects from page paths to the public site."""
 
 from django.conf import settings
 from django.urls import include, path, re_path
 from django.views.static import serve
-from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from api.views import graphql_view
+from core import views as core_views
 from publishing import views as publishing_views
 
 urlpatterns = [
@@ -26,4 +27,11 @@ elif (settings.DEBUG or getattr(settings, "SERVE_MEDIA", False)) and settings.ME
     # Local media for the demo and tests; production serves media from the web server.
     urlpatterns += [re_path(r"^%s(?P<path>.*)$" % settings.MEDIA_URL.lstrip("/"), serve,
                             {"document_root": settings.MEDIA_ROOT})]
-urlpatterns += [path("", include(wagtail_urls))]
+urlpatterns += [
+    # Pages are read on the static site: the CMS's address leads to the admin, a page path to that page on
+    # SITE_BASE_URL, anything else to a plain 404 (core/views.py). This replaces Wagtail's page serving
+    # (wagtail.urls), which would render page templates that do not exist; the route keeps Wagtail's name
+    # because Wagtail reverses it (the link chooser, the URL of a page type without PublicSiteURLMixin).
+    path("", core_views.cms_root, name="cms_root"),
+    re_path(r"^(.*)$", core_views.page_path, name="wagtail_serve"),
+]

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class CoreConfig(AppConfig):
     name = "core"
     verbose_name = "Site"
+
+    def ready(self):
+        from . import after_response
+
+        after_response.connect()  # Wagtail's indexing tasks after the editor's response (after_response.py)

@@ -1,19 +1,53 @@
 """The home page and plain pages (about us, transparency, legal): the frame around projects and stories."""
 
+from django.conf import settings
 from django.db import models
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from grapple.models import GraphQLImage, GraphQLStreamfield, GraphQLString
 from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 from wagtail.fields import StreamField
-from wagtail.models import Page
+from wagtail.models import Page, Site
 from wagtail.search import index
 
 from publishing.preview_tokens import SitePreviewMixin
 from .blocks import BodyBlock
 
 
-class HomePage(SitePreviewMixin, Page):
+class PublicSiteURLMixin:
+    """Pages are read on the static site (settings.SITE_BASE_URL), never on the CMS, which only edits them.
+
+    Wagtail derives every page URL it shows from `get_url_parts()`: the admin's "Voir la page publiée" and
+    "Visualiser la version publiée", the page listing's live links, the status side panel, the choosers, the
+    redirects app's targets, grapple's `url` field. Out of the box that is the Wagtail Site's host (the CMS)
+    plus `reverse("wagtail_serve")`, and `url` drops the host when there is one Site: every link opened the
+    page on the CMS, which has no templates for pages (500 TemplateDoesNotExist). Here the root is the
+    public site's and the path is the one the builder writes (`site_builder.normalize.site_path`: the tree
+    path below the site's home page), without reversing a CMS route; `url` is always absolute, because the
+    admin and the site are never on the same host.
+    """
+
+    def get_url_parts(self, request=None):
+        roots = self._get_relevant_site_root_paths(request)
+        if not roots:
+            return None  # not under a site's home page: not on the public site
+        chosen = roots[0]  # Wagtail orders them most specific first
+        if len({r.site_id for r in roots}) > 1 and isinstance(request, HttpRequest):
+            current = Site.find_for_request(request)
+            chosen = next((r for r in roots if current and r.site_id == current.pk), chosen)
+        return chosen.site_id, settings.SITE_BASE_URL, "/" + self.url_path[len(chosen.root_path):]
+
+    def get_url(self, request=None, current_site=None):
+        return self.get_full_url(request=request)
+
+    url = property(get_url)
+
+    def relative_url(self, current_site, request=None):
+        return self.get_full_url(request=request)
+
+
+class HomePage(PublicSiteURLMixin, SitePreviewMixin, Page):
     intro = models.TextField(_("accroche"), max_length=400,
                              help_text=_("Deux phrases au plus, affichées sur l'image d'accueil."))
     hero_image = models.ForeignKey("multimedia.CustomImage", verbose_name=_("image d'accueil"),
@@ -33,7 +67,7 @@ class HomePage(SitePreviewMixin, Page):
         verbose_name = _("page d'accueil")
 
 
-class IndexPage(SitePreviewMixin, Page):
+class IndexPage(PublicSiteURLMixin, SitePreviewMixin, Page):
     """A list page (projects, stories): an introduction, and the site builder lists the children."""
 
     intro = models.TextField(_("introduction"), max_length=600, blank=True)
@@ -47,7 +81,7 @@ class IndexPage(SitePreviewMixin, Page):
         abstract = True
 
 
-class StandardPage(SitePreviewMixin, Page):
+class StandardPage(PublicSiteURLMixin, SitePreviewMixin, Page):
     intro = models.TextField(_("introduction"), max_length=600, blank=True)
     body = StreamField(BodyBlock(), verbose_name=_("contenu"))
 

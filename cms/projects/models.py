@@ -30,7 +30,7 @@ from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
 from core.blocks import BodyBlock, UpdatePhotosBlock
-from core.models import IndexPage
+from core.models import IndexPage, PublicSiteURLMixin
 from publishing.preview_tokens import SitePreviewMixin
 
 from .countries import COUNTRY_CHOICES, country_name
@@ -97,7 +97,7 @@ class ProjectIndexPage(IndexPage):
         verbose_name = _("liste des projets")
 
 
-class ProjectPage(SitePreviewMixin, Page):
+class ProjectPage(PublicSiteURLMixin, SitePreviewMixin, Page):
     STATUS_CHOICES = [("planned", _("En préparation")), ("active", _("En cours")), ("completed", _("Réalisé"))]
 
     summary = models.TextField(_("résumé"), max_length=400,

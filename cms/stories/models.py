@@ -14,7 +14,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from core.blocks import BodyBlock
-from core.models import IndexPage
+from core.models import IndexPage, PublicSiteURLMixin
 from publishing.preview_tokens import SitePreviewMixin
 
 
@@ -29,7 +29,7 @@ class StoryTag(TaggedItemBase):
     content_object = ParentalKey("stories.StoryPage", related_name="tagged_items", on_delete=models.CASCADE)
 
 
-class StoryPage(SitePreviewMixin, Page):
+class StoryPage(PublicSiteURLMixin, SitePreviewMixin, Page):
     date = models.DateField(_("date"), default=dt.date.today)
     author = models.CharField(_("auteur"), max_length=120)
     hero_image = models.ForeignKey("multimedia.CustomImage", verbose_name=_("image principale"),

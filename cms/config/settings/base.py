@@ -245,6 +245,9 @@ TASKS = {
     "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
     "builds": {"BACKEND": "django_tasks_db.backend.DatabaseBackend", "QUEUES": ["builds"]},
 }
+# In a request (the editor's publish), Wagtail's search and reference index tasks run once per object after
+# the response is sent; elsewhere at once, as the immediate backend does (core/after_response.py).
+TASKS["default"]["BACKEND"] = "core.after_response.AfterResponseBackend"
 # The editor's "Preview" and live preview panel load /preview/ on the CMS, which renders the draft with the
 # same theme and code as the static build (publishing/preview.py). Tokens expire after PREVIEW_TOKEN_MAX_AGE.
 WAGTAIL_HEADLESS_PREVIEW = {"CLIENT_URLS": {"default": "/preview/"}, "ENFORCE_TRAILING_SLASH": True}
