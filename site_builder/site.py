@@ -201,7 +201,9 @@ def build_site(pages: list[dict], *, base_url: str, media: MediaMap, site_name: 
     # Home
     if home_raw:
         n._page = home_raw["title"]
-        featured = [p for p in projects.values() if p["featured"]] or list(projects.values())[:3]
+        # "Projets à soutenir": projects that take gifts, the featured ones first, at least three if there are
+        featured = [p for p in open_projects if p["featured"]]
+        featured += [p for p in open_projects if not p["featured"]][:max(0, 3 - len(featured))]
         page = cached("page", home_raw, lambda: {
             "title": home_raw["title"], "url": "/", "intro": home_raw.get("intro", ""), "hero": home_hero,
             "body": n.blocks(home_raw.get("body"), projects), "breadcrumbs": []})
