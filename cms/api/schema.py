@@ -193,10 +193,11 @@ def resolve_search(root, info, query=None, **kwargs):
         raise GraphQLError(f"search: the query may be {SEARCH_MAX_QUERY_CHARS} characters long at most.")
     backend = get_search_backend()
     sources = [visibility.public_pages(model.objects.all()) for model in page_models()]
-    sources += [visibility.public_in_collections(get_image_model().objects.all()),
-                visibility.public_in_collections(get_document_model().objects.all())]
+    sources += [visibility.public_in_collections(model.objects.all()) for model in (get_image_model(), get_document_model())]
     sources += [model.objects.all() for model in registry.snippets
                 if class_is_indexed(model) and not issubclass(model, DraftStateMixin)]
+    # Only what the `Search` union can type (grapple's union: the models of GRAPPLE["APPS"]).
+    sources = [qs for qs in sources if qs.model in registry.class_models]
     results = []
     for queryset in sources:
         if len(results) >= SEARCH_MAX_RESULTS:
