@@ -32,8 +32,9 @@ query Preview($token: String!, $contentType: String!) {
 }
 """
 META = '<meta name="robots" content="noindex, nofollow" data-preview-marker>'
-BANNER = ('<div data-preview-marker role="status" style="position:sticky;top:0;z-index:1000;padding:.5rem 1rem;'
-          'background:#7a1f2b;color:#fff;font:600 1rem/1.4 system-ui,sans-serif;text-align:center">'
+# Styled by the theme's stylesheet (.preview-banner in site.css), not a style attribute: the preview's
+# Content-Security-Policy is the public site's (style-src 'self', config/csp.py).
+BANNER = ('<div data-preview-marker role="status" class="preview-banner">'
           "Aperçu du brouillon — cette version n'est pas encore publiée.</div>")
 
 ASSETS: dict[str, bytes] = {}  # theme files of the latest previews, served by theme_asset()
