@@ -22,6 +22,16 @@ worker's polling), `build` (the SiteBuild's duration, which ends after the build
 builder's own timings (api, model, render, swap, state save), which the worker writes to a log for this
 benchmark (the worker is `manage.py publishing_worker` started through a small wrapper that records
 `BuildResult.timings`; nothing else differs).
+
+Then `--admin-runs` publishes (default: as many as `--runs`, other stories) go the editor's way: logged into
+the admin over HTTP (session and CSRF cookies), GET the story's edit page, POST its form with `action-publish`
+(tests/admin_form.py rebuilds the StreamField inputs the admin's JavaScript posts), the clock starting right
+before the POST and stopping when the story's file shows the new title: `admin_publish_to_live_seconds`.
+`admin_post_seconds` is the POST itself (the editor's click until the response), `admin_redirect_get_seconds`
+the page the browser loads next (fetched while the site builds), `admin_get_edit_seconds` the edit page; in
+these runs `publish_call_seconds` is the POST too. `--admin-project-runs` does the same for projects, whose
+form is the heaviest (`admin_project_*`). The CMS under gunicorn indexes what it saves
+(WAGTAILSEARCH_AUTO_UPDATE=1), on a search index filled beforehand (`update_index`), as a real site's is.
 """
 
 from __future__ import annotations
@@ -35,6 +45,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -150,12 +161,21 @@ class AdminEditor:
         if response.status_code != 302:
             raise RuntimeError(f"the publish POST answered {response.status_code}, not a redirect:\n"
                                f"{response.text[:2000]}")
-        t = time.perf_counter()  # what the browser loads next, before the editor sees "Page publiée"
-        self.session.get(self.base + response.headers["Location"] if response.headers["Location"].startswith("/")
-                         else response.headers["Location"], timeout=120).raise_for_status()
-        self.last = {"admin_get_edit_seconds": round(get_seconds, 3), "admin_post_seconds": round(post_seconds, 3),
-                     "admin_redirect_get_seconds": round(time.perf_counter() - t, 3)}
+        self.last = {"admin_get_edit_seconds": round(get_seconds, 3), "admin_post_seconds": round(post_seconds, 3)}
+        # What the browser loads next (the page listing with "Page publiée"), while the site builds.
+        location = response.headers["Location"]
+        self._next = threading.Thread(target=self._load_next, args=(
+            self.base + location if location.startswith("/") else location,), daemon=True)
+        self._next.start()
         return start
+
+    def _load_next(self, url: str) -> None:
+        t = time.perf_counter()
+        self.session.get(url, timeout=120).raise_for_status()
+        self.last["admin_redirect_get_seconds"] = round(time.perf_counter() - t, 3)
+
+    def finish(self) -> None:
+        self._next.join(timeout=120)
 
 
 def publish_once(slug: str, out: Path, worker: subprocess.Popen, timings_log: Path, timeout: float,
@@ -165,13 +185,13 @@ def publish_once(slug: str, out: Path, worker: subprocess.Popen, timings_log: Pa
     from django.db import connections
 
     from publishing.models import SiteBuild
-    from stories.models import StoryPage
+    from wagtail.models import Page
 
     wait_idle()
     target = story_file(out, slug)
     last_build = SiteBuild.objects.order_by("-id").values_list("id", flat=True).first() or 0
     logged_before = len(read_timings(timings_log))
-    page = StoryPage.objects.get(slug=slug)
+    page = Page.objects.get(slug=slug).specific  # a story (histoire-N) or a project (projet-N)
     marker = f"Titre publié {uuid.uuid4().hex[:10]}"
 
     start_wall, before = time.time(), time.perf_counter()
@@ -191,6 +211,7 @@ def publish_once(slug: str, out: Path, worker: subprocess.Popen, timings_log: Pa
         time.sleep(0.005)
     if seen is None:
         raise RuntimeError(f"{target} did not show the new title within {timeout} s")
+    getattr(publish, "finish", lambda: None)()
 
     deadline = time.time() + 60
     while True:  # the row is saved right after the files are moved in
@@ -268,6 +289,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5, help="measured publishes (different stories)")
     parser.add_argument("--admin-runs", type=int, default=None,
                         help="measured publishes through the admin's HTTP request (default: --runs; 0: none)")
+    parser.add_argument("--admin-project-runs", type=int, default=3,
+                        help="the same for project pages (the heaviest edit form); 0: none")
     parser.add_argument("--images", type=int, default=20, help="size of the shared image pool")
     parser.add_argument("--quiet-seconds", type=float, default=None,
                         help="SITE_BUILD_QUIET_SECONDS for the worker (default: the settings' 0.5)")
@@ -351,8 +374,8 @@ def main() -> int:
 
         # The editor's click: the admin's edit form posted over HTTP to gunicorn, other stories than above.
         admin_count = args.runs if args.admin_runs is None else args.admin_runs
-        admin_runs = []
-        if admin_count:
+        admin_runs, admin_project_runs = [], []
+        if admin_count or args.admin_project_runs:
             from django.contrib.auth import get_user_model
 
             get_user_model().objects.create_superuser("bench-editor", "bench@example.org", "bench-password")
@@ -361,7 +384,12 @@ def main() -> int:
             step_admin = max(1, stories // max(1, admin_count))
             admin_chosen = [min(stories - 1, i * step_admin + step_admin // 2) for i in range(admin_count)]
             admin_runs = [publish_once(f"histoire-{i}", out, worker, timings_log, args.timeout, publish=editor)
-                          for i in dict.fromkeys(admin_chosen) if i not in chosen and i != cold_story]
+                          for i in dict.fromkeys(admin_chosen) if admin_count and i not in chosen and i != cold_story]
+            # Projects: the heaviest form (inline key figures, budget lines, updates, gallery, partners).
+            step_project = max(1, projects // max(1, args.admin_project_runs))
+            admin_project_runs = [
+                publish_once(f"projet-{i}", out, worker, timings_log, args.timeout, publish=editor)
+                for i in dict.fromkeys(min(projects - 1, k * step_project) for k in range(args.admin_project_runs))]
 
         latencies = [r["publish_to_live_seconds"] for r in runs]
         site_files = sum(1 for p in out.rglob("*") if p.is_file())
@@ -392,6 +420,7 @@ def main() -> int:
             "cold_files_written": cold["files_written"],
             "runs": runs,
             **admin_summary(admin_runs),
+            **{k.replace("admin_", "admin_project_", 1): v for k, v in admin_summary(admin_project_runs).items()},
             "setup_seconds": round(setup_seconds, 1),
             "database": "postgresql" if env.get("_BENCH_PG_DROP") else "sqlite",
             "server": f"gunicorn {args.workers} workers x {args.threads} threads",
