@@ -350,7 +350,7 @@ def build_site(pages: list[dict], *, base_url: str, media: MediaMap, site_name: 
     add({"title": "Faire un don"}, "donate.html", "donate", {"page": donate, "projects": open_projects},
         description=donate["intro"], deps=[p["id"] for p in open_projects])
     thanks = {"title": "Merci pour votre don", "url": "/donner/merci/", "breadcrumbs": [home_crumb],
-              "intro": "Votre don est bien arrivé : il figure déjà dans le total du projet."}
+              "intro": "Merci pour votre don : le détail (montant, projet, référence) s'affiche sur cette page."}
     add({"title": "Merci"}, "thank_you.html", "thank_you", {"page": thanks, "projects": open_projects[:3]},
         description=thanks["intro"], deps=[p["id"] for p in open_projects[:3]])
     data.routes[-1].in_sitemap = False

@@ -108,6 +108,14 @@ class ContentFingerprint(models.Model):
         return self.key
 
 
+# The demo's bank details and address: a well-known specimen IBAN (valid check digits, no real account),
+# a made-up BIC and street. Real ones are typed by staff in Paramètres > Réglages du site.
+DEMO_IBAN = "FR76 3000 6000 0112 3456 7890 189"
+DEMO_BIC = "DEMOFRPPXXX"
+DEMO_BANK_HOLDER = "Vision d'Amour (compte de démonstration)"
+DEMO_POSTAL_ADDRESS = "Vision d'Amour – Service donateurs\n12 rue de la Démonstration\n75011 Paris"
+
+
 @register_setting(icon="site")
 class SiteSettings(BaseGenericSetting):
     """What appears on every page and that editors may change without a developer."""
@@ -119,8 +127,24 @@ class SiteSettings(BaseGenericSetting):
         _("note de transparence"), max_length=300, blank=True,
         help_text=_("Affichée en pied de page, ex. « 82 % des dons financent directement les projets »."))
 
+    # Giving without a card (donations/offline.py): what the transfer and cheque pages tell the donor. The
+    # defaults are a demo's, and the pages say so while they are unchanged (`offline_details_are_demo`).
+    # Not in graphql_fields: the static site never shows them; only the CMS's own pages do.
+    bank_holder = models.CharField(_("titulaire du compte"), max_length=120, default=DEMO_BANK_HOLDER)
+    bank_iban = models.CharField(_("IBAN"), max_length=42, default=DEMO_IBAN,
+                                 help_text=_("Affiché aux donateurs qui donnent par virement."))
+    bank_bic = models.CharField(_("BIC"), max_length=11, default=DEMO_BIC)
+    cheque_payable_to = models.CharField(_("ordre des chèques"), max_length=120, default="Vision d'Amour")
+    postal_address = models.TextField(_("adresse postale (chèques)"), max_length=400, default=DEMO_POSTAL_ADDRESS,
+                                      help_text=_("Où envoyer les chèques : une ligne par ligne d'adresse."))
+
     graphql_fields = [GraphQLString("tagline", required=True), GraphQLString("contact_email", required=True),
                       GraphQLString("transparency_note")]
 
     class Meta:
         verbose_name = _("réglages du site")
+
+    @property
+    def offline_details_are_demo(self) -> bool:
+        """Still the demo's bank details or address: the pages then warn that no money should be sent."""
+        return self.bank_iban == DEMO_IBAN or self.postal_address == DEMO_POSTAL_ADDRESS

@@ -6,6 +6,10 @@ its state in French and Stripe's reason, searchable by the donor's name or e-mai
 attempts are hidden by default (the usual question is about gifts that went through) and one filter away.
 It names donors, so it needs the permission to view donations; it has no export (personal data stays on
 screen, in the CMS).
+
+Gifts by bank transfer or cheque (offline.py) are listed from the moment they are promised ("promis") with
+their reference, so staff can find the gift a transfer's label or a cheque's back names (search by
+reference; filter by payment method). Matching them to the money received is the donor desk's (issue 13).
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from .reports import FREQUENCY_LABELS, LocalDateTimeColumn, project_titles
 
 # A card form left this long without a result is abandoned (Stripe's own SetupIntents stay open longer).
 ABANDONED_AFTER = dt.timedelta(minutes=30)
-WENT_THROUGH = ("succeeded", "active", "canceled")
+WENT_THROUGH = ("succeeded", "active", "canceled", "pledged")  # pledged: promised, awaiting the money
 
 
 def abandoned_before() -> dt.datetime:
@@ -41,6 +45,9 @@ def state_label(donation: Donation) -> str:
         return str(_("refusé"))
     if donation.status == "pending":
         return str(_("abandonné")) if donation.created_at < abandoned_before() else str(_("en cours"))
+    if donation.status == "pledged":
+        return str(_("promis, chèque attendu")) if donation.payment_method == "cheque" else str(
+            _("promis, virement attendu"))
     return str(donation.get_status_display())
 
 
@@ -48,13 +55,16 @@ class AttemptFilterSet(WagtailFilterSet):
     outcome = django_filters.ChoiceFilter(
         label=_("Afficher"), method="filter_outcome", empty_label=_("Dons aboutis"),
         choices=[("failed", _("Cartes refusées")), ("abandoned", _("Paiements abandonnés")),
-                 ("pending", _("Paiements en cours")), ("all", _("Tout, tentatives comprises"))])
-    donor = django_filters.CharFilter(label=_("Nom ou courriel du donateur"), method="filter_donor")
+                 ("pending", _("Paiements en cours")), ("pledged", _("Promis : virement ou chèque attendu")),
+                 ("all", _("Tout, tentatives comprises"))])
+    payment_method = django_filters.ChoiceFilter(label=_("Moyen de paiement"), choices=Donation.PAYMENT_METHODS,
+                                                 empty_label=_("Tous"))
+    donor = django_filters.CharFilter(label=_("Nom, courriel ou référence"), method="filter_donor")
     created_at = django_filters.DateFromToRangeFilter(label=_("Date"), widget=DateRangePickerWidget)
 
     class Meta:
         model = Donation
-        fields = ["outcome", "donor", "created_at"]
+        fields = ["outcome", "payment_method", "donor", "created_at"]
 
     def filter_queryset(self, queryset):
         if not self.form.cleaned_data.get("outcome"):
@@ -68,6 +78,8 @@ class AttemptFilterSet(WagtailFilterSet):
             return queryset.filter(status="pending", created_at__lt=abandoned_before())
         if value == "pending":
             return queryset.filter(status="pending", created_at__gte=abandoned_before())
+        if value == "pledged":
+            return queryset.filter(status="pledged")
         return queryset
 
     def filter_donor(self, queryset, name, value):
@@ -75,7 +87,8 @@ class AttemptFilterSet(WagtailFilterSet):
         if not value:
             return queryset
         return queryset.filter(Q(donor__email__icontains=value) | Q(donor_name__icontains=value)
-                               | Q(donor__name__icontains=value))
+                               | Q(donor__name__icontains=value) | Q(reference__iexact=value)
+                               | Q(reference__iexact=f"VDA-{value}"))  # as typed on a transfer's label
 
 
 class DonorColumn(Column):
@@ -99,6 +112,11 @@ class AttemptStateColumn(Column):
 class AttemptProjectColumn(Column):
     def get_value(self, instance):
         return instance.project_title
+
+
+class PaymentColumn(Column):
+    def get_value(self, instance):
+        return f"{instance.get_payment_method_display()} · {instance.reference}"
 
 
 class AttemptFrequencyColumn(Column):
@@ -129,6 +147,7 @@ class DonationAttemptsView(ReportView):
         AttemptProjectColumn("project_slug", label=_("Projet")),
         AttemptFrequencyColumn("frequency", label=_("Fréquence")),
         AttemptStateColumn("status", label=_("État")),
+        PaymentColumn("payment_method", label=_("Paiement · référence")),
     ]
 
     @property

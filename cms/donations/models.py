@@ -12,6 +12,7 @@
 - `StripeEvent`: the events already processed (a cheap first filter; the unique keys above are the guard).
 """
 
+import secrets
 import uuid
 
 from django.db import models
@@ -36,11 +37,27 @@ class Donor(models.Model):
         return f"Donateur n° {self.pk}"  # never the name or email: __str__ ends up in logs
 
 
+# A reference a donor copies by hand into a bank transfer's label or onto the back of a cheque: short, in
+# capitals, without the characters people confuse (0/O, 1/I/L). 31**6 (about 887 million) values.
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+REFERENCE_PREFIX = "VDA-"
+
+
+def new_reference() -> str:
+    """A fresh gift reference ("VDA-7K2M9Q"). Unique in the database (a unique column): a caller that could
+    collide (one chance in ~887 million per existing gift) retries on IntegrityError (offline.py)."""
+    return REFERENCE_PREFIX + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
+
+
 class Donation(models.Model):
     FREQUENCIES = [("once", _("une fois")), ("monthly", _("chaque mois"))]
     KINDS = [("gift", _("don")), ("sponsorship", _("parrainage"))]
     STATUSES = [("pending", _("en attente")), ("succeeded", _("payé")), ("active", _("mensuel actif")),
-                ("failed", _("échoué")), ("canceled", _("arrêté"))]
+                ("failed", _("échoué")), ("canceled", _("arrêté")),
+                ("pledged", _("promis (virement ou chèque attendu)"))]
+    # How the donor pays: by card (Stripe), or without JavaScript by bank transfer or cheque, recorded as
+    # "pledged" until the staff receive the money (matching transfers is the donor desk's, issue 13).
+    PAYMENT_METHODS = [("card", _("carte")), ("transfer", _("virement")), ("cheque", _("chèque"))]
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     donor = models.ForeignKey(Donor, null=True, blank=True, on_delete=models.PROTECT, related_name="donations")
@@ -62,6 +79,10 @@ class Donation(models.Model):
     city = models.CharField(_("ville"), max_length=100, blank=True)
     country = models.CharField(_("pays"), max_length=2, blank=True)
     status = models.CharField(max_length=10, choices=STATUSES, default="pending", db_index=True)
+    payment_method = models.CharField(_("moyen de paiement"), max_length=8, choices=PAYMENT_METHODS,
+                                      default="card", db_index=True)
+    reference = models.CharField(_("référence"), max_length=12, unique=True, default=new_reference,
+                                 editable=False, help_text=_("À reporter sur le virement ou au dos du chèque."))
     failure_message = models.CharField(max_length=300, blank=True)
     stripe_customer = models.CharField(max_length=64, blank=True)
     stripe_setup_intent = models.CharField(max_length=64, blank=True, db_index=True)

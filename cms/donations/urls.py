@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import offline, views
 
 app_name = "donations"
 urlpatterns = [
@@ -10,4 +10,5 @@ urlpatterns = [
     path("totals.json", views.totals, name="totals"),
     path("pay/", views.pay_page, name="pay"),
     path("assets/<path:path>", views.theme_asset, name="asset"),
+    *offline.urlpatterns,  # giving without a card, and a gift's public state (offline.py)
 ]

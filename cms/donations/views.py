@@ -15,9 +15,9 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import conditional_page, require_GET, require_http_methods, require_POST
 
-from . import gateway, origins, ratelimit, webhooks
+from . import confirmed, gateway, offline, origins, ratelimit, webhooks
 from .forms import DonationRequestForm, flatten_json
 from .ledger import project_totals, site_totals
 from .models import Donation, Donor
@@ -189,6 +189,7 @@ def charge(donation: Donation, setup_intent_id: str) -> dict:
         Donation.objects.filter(pk=donation.pk).update(stripe_subscription=subscription.id)
         if subscription.status in ("active", "trialing"):
             Donation.objects.filter(pk=donation.pk, status="pending").update(status="active")
+            confirmed.record_first_invoice(donation, subscription)  # in the total before the thank-you page
             return {"status": "succeeded", "message": "", **donation_urls(donation)}
         Donation.objects.filter(pk=donation.pk, status="pending").update(status="failed", failure_message=DECLINED)
         return {"status": "failed", "message": DECLINED}
@@ -199,6 +200,7 @@ def charge(donation: Donation, setup_intent_id: str) -> dict:
 
 def payment_state(donation: Donation, pi) -> dict:
     if pi.status == "succeeded":
+        confirmed.record_payment_intent(donation, pi)  # in the total before the thank-you page (confirmed.py)
         return {"status": "succeeded", "message": "", **donation_urls(donation)}
     if pi.status == "requires_action":
         return {"status": "requires_action", "client_secret": pi.client_secret, "message": ""}
@@ -265,6 +267,7 @@ def stripe_webhook(request):
 
 
 @cors
+@conditional_page  # an ETag: the browser revalidates on every view (no-cache), and a 304 costs nothing
 @require_GET
 def totals(request):
     from django.core.cache import cache
@@ -277,7 +280,8 @@ def totals(request):
         data = {"projects": projects, "totals": site_totals(), "updated": timezone.now().isoformat()}
         cache.set("donate-totals", data, timeout=settings.DONATE_TOTALS_CACHE_SECONDS)
     response = JsonResponse(data)
-    patch_cache_control(response, public=True, max_age=settings.DONATE_TOTALS_CACHE_SECONDS)
+    # Revalidated on every view (no-cache + ETag): a donor back from the thank-you page sees their gift.
+    patch_cache_control(response, public=True, no_cache=True)
     return response
 
 
@@ -301,6 +305,8 @@ def pay_page(request):
                            .order_by("title").values_list("slug", "title")]
     if request.method == "GET":
         return render(request, "donations/pay.html", {**context, "form": DonationRequestForm()})
+    if request.POST.get("payment_method") in offline.METHODS:  # a transfer or a cheque: no Stripe (offline.py)
+        return offline.pledge_from_form(request, context)
     form = DonationRequestForm(request.POST)
     if not form.is_valid():
         return render(request, "donations/pay.html", {**context, "form": form}, status=400)

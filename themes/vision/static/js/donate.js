@@ -1,6 +1,7 @@
 /* Vision d'Amour: the donation form, enhanced (contract: cms/donations/API.md). Plain ES2017, no build.
    form[data-donate]: JSON intent, Stripe card element, confirmCardSetup, our confirm, thank-you page.
-   form[data-donate-pay]: the CMS payment page (intent already open). Without this script, forms post. */
+   form[data-donate-pay]: the CMS payment page (intent already open). Without this script, forms post.
+   A transfer or cheque chosen (payment_method, on the CMS form) posts as without the script: no card. */
 (() => {
   'use strict';
   const exp = c => (c === 'XOF' || c === 'XAF' ? 0 : 2), SYM = {EUR: '€', USD: '$', XOF: 'FCFA', XAF: 'FCFA'};
@@ -144,6 +145,7 @@
       card.on('change', e => { cardState = e || {}; $('[data-error=card]').textContent = e && e.error ? e.error.message : ''; });
       mount.querySelectorAll('input').forEach(i => i.getAttribute('aria-label') || i.setAttribute('aria-label', CARD_INPUTS[i.placeholder] || i.placeholder));
       slot.hidden = false;
+      btn.disabled = false; // rendered disabled: without this script the card cannot be typed
     }
     function fail(r) {
       const errs = r.data.errors;
@@ -172,6 +174,8 @@
     }
 
     form.addEventListener('submit', async ev => {
+      const method = F.payment_method && F.payment_method.value;
+      if (!pay && method && method !== 'card') return; // transfer, cheque: the server's page (offline.py)
       ev.preventDefault();
       if (busy) return;
       busy = true; form.setAttribute('aria-busy', 'true');
