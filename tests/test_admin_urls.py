@@ -133,3 +133,26 @@ def test_the_api_url_field_is_the_public_address(client, tree):
     query = '{ page(slug: "eau-arrivee") { url urlPath } }'
     data = json.loads(client.post("/graphql/", {"query": query}, content_type="application/json").content)
     assert data["data"]["page"] == {"url": SITE + "/histoires/eau-arrivee/", "urlPath": "/accueil/histoires/eau-arrivee/"}
+
+
+@override_settings(SITE_BASE_URL=SITE, SITE_BUILD_OUT="/nonexistent-build", SITE_BUILD_API_URL="http://cms.example.org/graphql/")
+def test_links_inside_the_preview_of_a_published_page_lead_to_the_page(editor, tree):
+    """The preview is served by the CMS, so its site links (`/histoires/`) are on the CMS: each one answers
+    with a redirect to the same page on the public site (or is a CMS route: theme files, media), never 500."""
+    story = tree["story"]
+    response = editor.get(f"/preview/?content_type={story.get_content_type_str()}"
+                          f"&token={story.create_page_preview().token}")
+    assert response.status_code == 200, response.content.decode()[:500]
+    links = {u for u in urls_in(response.content.decode()) if u.startswith("/") and not u.startswith("//")}
+    followed = {}
+    for link in sorted(links):
+        answer = editor.get(link)
+        followed[link] = answer.status_code
+        assert answer.status_code < 500, (link, answer.status_code)
+        if link == "/":
+            assert answer["Location"] == "/admin/"  # the CMS's own address is the editors' (test_cms_root.py)
+        elif answer.status_code == 302 and not link.startswith(CMS_ROUTES):
+            assert answer["Location"] == SITE + link, (link, answer["Location"])
+    page_links = [link for link, status in followed.items()
+                  if status == 302 and link != "/" and not link.startswith(CMS_ROUTES)]
+    assert "/histoires/" in page_links and "/projets/puits-kaya/" in page_links, followed
