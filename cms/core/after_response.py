@@ -57,12 +57,16 @@ def run_collected(**kwargs):
     # own close_old_connections), and the test client's connection must survive.
     done = set()
     for backend, result in pending:
-        result = coalesced(result)
-        key = (result.task.module_path, repr(tuple(result.args)), repr(sorted(result.kwargs.items())))
-        if key in done:
+        try:
+            result = coalesced(result)
+            key = (result.task.module_path, repr(tuple(result.args)), repr(sorted(result.kwargs.items())))
+            if key in done:
+                continue
+            done.add(key)
+            backend._execute_task(result)  # records a failure in the result instead of raising
+        except Exception:  # the response is gone: log, and let the other tasks run
+            logger.exception("task %s%r could not run after the response", result.task.module_path, result.args)
             continue
-        done.add(key)
-        backend._execute_task(result)
         if result.status == TaskResultStatus.FAILED:
             logger.warning("task %s%r failed after the response: %s", result.task.module_path, result.args,
                            result.errors[-1].traceback if result.errors else "")
