@@ -3,6 +3,15 @@
 `STRIPE_API_BASE` points the SDK at localstripe in the demo and tests; unset, it talks to Stripe. The
 same calls serve both: SetupIntent confirmed by the browser, then the server creates and confirms the
 PaymentIntent, or a Subscription on a one-minor-unit Plan whose quantity is the amount.
+
+Two defaults of the SDK are wrong for a donation form, so the client sets them:
+- its network timeout is 80 s, tried three times: a Stripe that hangs held a donor (and a worker thread)
+  for four minutes. Here each try waits `STRIPE_TIMEOUT_SECONDS` (10 s) and a failed try is retried
+  `STRIPE_MAX_NETWORK_RETRIES` times (1): a hanging Stripe answers the donor in about 21 s at worst,
+  with a French message, and the idempotency keys make the retry safe.
+- its logger (and the `STRIPE_LOG` environment variable) prints request and response bodies at DEBUG:
+  donors' names, e-mails and the SetupIntent client secret. LOGGING caps the `stripe` logger at WARNING
+  and `client()` switches the console printing off, whatever the environment says.
 """
 
 from __future__ import annotations
@@ -13,6 +22,7 @@ import functools
 import time
 
 import stripe
+import stripe._util as stripe_util
 from django.conf import settings
 
 # Seconds spent waiting for Stripe in the current request (reported in Server-Timing).
@@ -31,13 +41,25 @@ PLAN_ID = "vda-monthly-{currency}"
 
 
 @functools.lru_cache(maxsize=4)
-def _client(api_key: str, api_base: str) -> stripe.StripeClient:
+def _client(api_key: str, api_base: str, timeout: float, retries: int) -> stripe.StripeClient:
     base = {"api": api_base} if api_base else None
-    return stripe.StripeClient(api_key, base_addresses=base, max_network_retries=2)
+    return stripe.StripeClient(api_key, base_addresses=base, max_network_retries=retries,
+                               http_client=stripe.RequestsClient(timeout=timeout))
+
+
+def _no_console_log() -> None:
+    """The SDK prints every request body to stderr when `STRIPE_LOG` (read once, at import) or `stripe.log`
+    says "debug" or "info", bypassing LOGGING: donors' names and e-mails would reach the logs. Reset at
+    every call, so neither the environment nor a later assignment can switch it back on."""
+    stripe.log = None
+    stripe_util.STRIPE_LOG = None  # the module global the SDK reads (stripe/_util.py)
 
 
 def client() -> stripe.StripeClient:
-    return _client(settings.STRIPE_SECRET_KEY, settings.STRIPE_API_BASE or "")
+    _no_console_log()
+    return _client(settings.STRIPE_SECRET_KEY, settings.STRIPE_API_BASE or "",
+                   float(getattr(settings, "STRIPE_TIMEOUT_SECONDS", 10)),
+                   int(getattr(settings, "STRIPE_MAX_NETWORK_RETRIES", 1)))
 
 
 def stripe_js_url() -> str:

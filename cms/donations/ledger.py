@@ -4,11 +4,16 @@ Every entry is keyed by the Stripe object that moved the money (`pi_…` for a o
 monthly payment, `re_…` for a refund) under a unique constraint. Recording is "insert, and if that key
 exists already, do nothing", inside the caller's transaction: twenty concurrent deliveries of one event
 make one row, and a crash half-way leaves no row at all.
+
+A payment's refunds never add up to more than the payment (`record_refund` says how), so no project's
+total can go below zero.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import re
 import uuid
 
 from django.db import IntegrityError, transaction
@@ -19,8 +24,12 @@ from projects.models import ProjectPage
 
 from .models import Donation, LedgerEntry
 
+log = logging.getLogger(__name__)
+SLUG = re.compile(r"[-a-zA-Z0-9_]{0,255}")  # Donation.project_slug (empty: the general fund)
+
 
 def _when(timestamp) -> dt.datetime:
+    """Stripe's `created` (seconds since 1970, checked by the webhook reader), or now."""
     if timestamp:
         return dt.datetime.fromtimestamp(int(timestamp), tz=dt.timezone.utc)
     return timezone.now()
@@ -45,19 +54,29 @@ def find_donation(metadata: dict, **stripe_ids) -> Donation | None:
 
 def donation_from_metadata(metadata: dict, amount: int, currency: str, **stripe_ids) -> Donation:
     """A payment Stripe says succeeded but we have no record of (made elsewhere, or our request died
-    before saving): rebuild the donation from what we put in its metadata, so the money is never lost."""
+    before saving): rebuild the donation from what we put in its metadata, so the money is never lost.
+    Metadata can be edited in Stripe's dashboard, so each value is checked against its column and choices;
+    one that does not fit is replaced by the default (the money is still recorded) and logged."""
     metadata = metadata or {}
     slug = metadata.get("project") or ""
+    if not isinstance(slug, str) or not SLUG.fullmatch(slug):
+        log.warning("payment %s: project %r in its metadata is not a slug; recorded to the general fund",
+                    next(iter(stripe_ids.values()), ""), str(slug)[:80])
+        slug = ""
     project = ProjectPage.objects.filter(slug=slug).first() if slug else None
     donation_id = metadata.get("donation")
     try:
         pk = uuid.UUID(str(donation_id)) if donation_id else uuid.uuid4()
     except ValueError:
         pk = uuid.uuid4()
-    fee = int(metadata.get("fee") or 0)
+    fee = metadata.get("fee")
+    fee = int(fee) if isinstance(fee, str) and fee.isascii() and fee.isdigit() and len(fee) < 13 \
+        and int(fee) < amount else 0
+    kind = metadata.get("kind") if metadata.get("kind") in ("gift", "sponsorship") else "gift"
+    frequency = metadata.get("frequency") if metadata.get("frequency") in ("once", "monthly") else (
+        "monthly" if stripe_ids.get("stripe_subscription") else "once")
     donation, _ = Donation.objects.get_or_create(pk=pk, defaults=dict(
-        project=project, project_slug=slug, kind=metadata.get("kind") or "gift",
-        frequency=metadata.get("frequency") or ("monthly" if stripe_ids.get("stripe_subscription") else "once"),
+        project=project, project_slug=slug, kind=kind, frequency=frequency,
         amount=max(amount - fee, 1), fee=fee, currency=currency.upper(), source="stripe",
         status="pending", **{k: v for k, v in stripe_ids.items() if v}))
     return donation
@@ -94,12 +113,54 @@ def record_payment(*, donation: Donation, stripe_object: str, amount: int, curre
         stripe_event=stripe_event, occurred_at=_when(occurred))
 
 
+def refund_key(original: LedgerEntry) -> str:
+    """What ties refund rows to the payment they take back (their `stripe_charge` column, "Paiement Stripe"
+    in the exports): the payment's charge, or the payment itself when Stripe gave no charge id."""
+    return original.stripe_charge or original.stripe_object
+
+
+def refunded(original: LedgerEntry) -> int:
+    """Minor units refunded so far on this payment (a positive number)."""
+    total = (LedgerEntry.objects.filter(kind="refund", stripe_charge=refund_key(original))
+             .aggregate(total=Sum("amount"))["total"]) or 0
+    return -total
+
+
 def record_refund(*, original: LedgerEntry, stripe_object: str, amount: int, occurred,
-                  stripe_event: str = "") -> bool:
+                  stripe_event: str = "", cumulative: bool = False) -> bool:
+    """Record money given back on a payment: a negative row of its own, keyed by the refund (`re_…`).
+
+    What a ledger must never show is a payment refunded more than it was paid: Stripe cannot refund more
+    than it charged, so such an event is forged, corrupted, or a sign that our payment row is short. So:
+    - a refund of 0 writes no row (it moved no money, and a zero row would break the sign rule on every
+      retry): False;
+    - a refund larger than what remains refundable on its payment is recorded for what remains (the books
+      stay true to the most Stripe can have refunded) and the excess is refused, with an ERROR log line
+      giving the objects and the figures, for the staff to check against Stripe; when nothing remains,
+      nothing is written;
+    - `cumulative=True` (old API versions, which only give the charge's refunded total): the amount is
+      the total refunded so far, and the row records only what is new since the rows already written.
+    The payment's row is locked (SELECT … FOR UPDATE on PostgreSQL) while the remainder is computed, so
+    two refunds delivered at once cannot both take its last euro. Returns True when a row was written."""
+    locked = LedgerEntry.objects.select_for_update().filter(pk=original.pk).first() or original
+    if LedgerEntry.objects.filter(stripe_object=stripe_object).exists():
+        return False  # a redelivery: recorded (or capped) already
+    already = refunded(locked)
+    asked = amount - already if cumulative else amount
+    remaining = locked.amount - already
+    if asked <= 0:
+        return False
+    if asked > remaining:
+        log.error("refund %s of %s asks %s %s but only %s of the %s paid remain refundable: %s recorded, "
+                  "the excess refused (check it in Stripe)", stripe_object, locked.stripe_object, asked,
+                  locked.currency, max(remaining, 0), locked.amount, max(remaining, 0))
+        asked = remaining
+        if asked <= 0:
+            return False
     return _insert_once(
-        donation=original.donation, kind="refund", amount=-abs(amount), currency=original.currency,
-        project_id=original.project_id, project_slug=original.project_slug, frequency=original.frequency,
-        donation_kind=original.donation_kind, stripe_object=stripe_object, stripe_charge=original.stripe_charge,
+        donation=locked.donation, kind="refund", amount=-asked, currency=locked.currency,
+        project_id=locked.project_id, project_slug=locked.project_slug, frequency=locked.frequency,
+        donation_kind=locked.donation_kind, stripe_object=stripe_object, stripe_charge=refund_key(locked),
         stripe_event=stripe_event, occurred_at=_when(occurred))
 
 

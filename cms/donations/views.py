@@ -135,14 +135,45 @@ def server_timing(view):
     return wrapper
 
 
+NOT_JSON = "Le corps de la requête doit être du JSON."
+
+
+def _no_constant(name):
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_json(body: bytes):
+    """Strict JSON: NaN and Infinity (which json.loads takes) are refused, and so is nesting deeper than
+    the parser's recursion limit (100,000 `[` raise RecursionError, which is not a ValueError)."""
+    try:
+        return json.loads(body, parse_constant=_no_constant)
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        raise ValueError("not JSON") from None
+
+
+def json_body(request, default: bytes = b""):
+    """The request's JSON, or the 400/413 answer: bodies over DONATE_MAX_JSON_BYTES (16 KB; a donation
+    is well under 1 KB) are refused before they are read or parsed."""
+    limit = getattr(settings, "DONATE_MAX_JSON_BYTES", 16 * 1024)
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit or len(request.body) > limit:
+        return None, errors({"__all__": [f"Requête trop volumineuse ({limit // 1024} Ko au plus)."]}, status=413)
+    try:
+        return parse_json(request.body or default), None
+    except ValueError:
+        return None, errors({"__all__": [NOT_JSON]})
+
+
 @cors
 @server_timing
 @require_http_methods(["POST", "OPTIONS"])
 def create_intent(request):
-    try:
-        payload = json.loads(request.body or b"")
-    except (ValueError, UnicodeDecodeError):
-        return errors({"__all__": ["Le corps de la requête doit être du JSON."]})
+    payload, refused = json_body(request)
+    if refused:
+        return refused
     if not isinstance(payload, dict):
         return errors({"__all__": ["Le corps de la requête doit être un objet JSON."]})
     data, type_errors = flatten_json(payload)
@@ -216,10 +247,9 @@ def confirm_donation(request, donation_id):
     donation = Donation.objects.filter(pk=donation_id).first()
     if donation is None:
         return errors({"__all__": ["Don introuvable."]}, status=404)
-    try:
-        payload = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        return errors({"__all__": ["Le corps de la requête doit être du JSON."]})
+    payload, refused = json_body(request, default=b"{}")
+    if refused:
+        return refused
     setup_intent = payload.get("setup_intent") if isinstance(payload, dict) else None
     if not isinstance(setup_intent, str) and not donation.stripe_payment_intent:
         return errors({"setup_intent": ["Identifiant de carte manquant."]})
@@ -233,8 +263,9 @@ def confirm_donation(request, donation_id):
         Donation.objects.filter(pk=donation.pk, status="pending").update(status="failed", failure_message=DECLINED)
         result = {"status": "failed", "message": DECLINED}
     except stripe.StripeError as exc:
+        # The class and Stripe's error code only: Stripe's message can quote what it was sent.
         log.warning("stripe error while charging donation %s: %s %s", donation.pk, exc.__class__.__name__,
-                    getattr(exc, "user_message", "") or "")
+                    getattr(exc, "code", "") or "")
         return errors({"__all__": [STRIPE_DOWN]}, status=502)
     status = result.pop("http", 200)
     return JsonResponse(result, status=status)
@@ -243,25 +274,34 @@ def confirm_donation(request, donation_id):
 @csrf_exempt
 @require_POST
 def stripe_webhook(request):
+    """Stripe's signed events (see webhooks.py for what each answer tells Stripe). Bad input of any kind
+    (too big, unsigned, unreadable, not shaped like Stripe's) is a 400 or 413 before anything is written;
+    only a genuine failure while recording answers 500, so that Stripe sends the event again."""
+    limit = getattr(settings, "STRIPE_WEBHOOK_MAX_BYTES", 1024 * 1024)  # Stripe's events are a few KB
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit or len(request.body) > limit:
+        return errors({"__all__": ["Événement trop volumineux."]}, status=413)
     payload = request.body
     signature = request.headers.get("Stripe-Signature", "")
     try:
         stripe.WebhookSignature.verify_header(payload.decode("utf-8"), signature, settings.STRIPE_WEBHOOK_SECRET,
                                               tolerance=settings.STRIPE_WEBHOOK_TOLERANCE)
-        event = json.loads(payload)
-    except (stripe.SignatureVerificationError, UnicodeDecodeError, ValueError):
+        event = parse_json(payload)
+    except (stripe.SignatureVerificationError, ValueError):
         return errors({"__all__": ["Signature invalide, périmée ou charge utile illisible."]})
-    if not isinstance(event, dict) or not isinstance(event.get("id"), str) or not event.get("type"):
-        return errors({"__all__": ["Événement Stripe mal formé."]})
     try:
+        event_id, kind, _ = webhooks.envelope(event)
         outcome = webhooks.process(event)
-    except webhooks.RetryLater as exc:
-        log.info("webhook %s postponed: %s", event["id"], exc)
-        return JsonResponse({"status": "retry"}, status=503)
-    except ValueError as exc:
+    except webhooks.Malformed as exc:
         return errors({"__all__": [f"Événement Stripe mal formé : {exc}."]})
+    except webhooks.RetryLater as exc:
+        log.info("webhook %s postponed: %s", event_id, exc)
+        return JsonResponse({"status": "retry"}, status=503)
     except Exception:
-        log.exception("webhook %s (%s) failed; Stripe will retry", event["id"], event["type"])
+        log.exception("webhook %s (%s) failed; Stripe will retry", event_id, kind[:80])
         return JsonResponse({"status": "error"}, status=500)
     return JsonResponse({"status": outcome})
 

@@ -1,12 +1,21 @@
 """Stripe's signed events, turned into ledger rows and donation states.
 
 The view checks the signature; `process(event)` runs one event in one transaction: either all of its
-effects are written, or (on an error) none are and the view answers 500 so Stripe sends it again.
+effects are written, or (on an error) none are. What the view answers tells Stripe what to do next:
+- 200: done. `processed`, `duplicate` (seen already), or `ignored` (nothing to record: a type we do not
+  handle, a refund of 0…), and an ignored event is written nowhere, not even in StripeEvent;
+- 400 (`Malformed`): a signed event that is not what Stripe sends (`type` a list, a payment without an
+  amount, an id longer than our columns, an amount that is a string, negative or a boolean…). Nothing is
+  written. Every such value is checked by the readers below before anything is written, so bad input never
+  reaches the 500 path;
+- 503 (`RetryLater`): it depends on an event not received yet (out of order); Stripe sends it again;
+- 500: a genuine failure on our side (the database went away…): rolled back, Stripe retries.
 Handlers read plain dicts (the verified JSON), whatever the API version of the account.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 
 from django.db import IntegrityError, transaction
@@ -17,108 +26,236 @@ from .models import Donation, LedgerEntry, StripeEvent
 
 log = logging.getLogger(__name__)
 
+ID_MAX = 64  # StripeEvent.id, LedgerEntry.stripe_object/stripe_charge, Donation.stripe_* columns
+TYPE_MAX = 80  # StripeEvent.type
+MAX_AMOUNT = 10 ** 12  # Stripe's amounts have at most 8 digits (12 for a few currencies); the columns take 18
+MAX_TIMESTAMP = 2 ** 33  # seconds: the year 2242; datetime cannot represent much beyond year 9999
+IGNORED = "ignored"
+
+
+class Malformed(ValueError):
+    """A signed event that is not shaped like Stripe's: answered 400, nothing written."""
+
 
 class RetryLater(Exception):
-    """The event depends on one not received yet (out of order): answer 500, Stripe will retry."""
+    """The event depends on one not received yet (out of order): answered 503, Stripe will retry."""
 
+
+class _Ignored(Exception):
+    """Raised inside process()'s transaction to roll back its StripeEvent row: an ignored event is kept nowhere."""
+
+
+# --- reading Stripe's objects: every value checked against the column or type it ends in -----------------
+
+def text(value, what: str, *, max_length: int, required: bool = True) -> str:
+    """A string the database can store: no NUL (PostgreSQL refuses it), no lone surrogate (no encoding
+    takes it), not longer than its column."""
+    if value is None or value == "":
+        if required:
+            raise Malformed(f"{what} manquant")
+        return ""
+    if not isinstance(value, str) or len(value) > max_length or "\x00" in value:
+        raise Malformed(f"{what} invalide")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise Malformed(f"{what} invalide") from None
+    return value
+
+
+def stripe_id(value, what: str, *, required: bool = True) -> str:
+    """An object's id, given as a string or as the expanded object (which then has one)."""
+    if isinstance(value, dict):
+        return text(value.get("id"), f"{what}.id", max_length=ID_MAX)
+    return text(value, what, max_length=ID_MAX, required=required)
+
+
+def amount(value, what: str, *, zero: bool = False) -> int:
+    """Minor units: an integer (not a boolean, which JSON's `true` becomes and Python counts as 1), not
+    negative, 0 only where Stripe sends it (`zero`), and bounded."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0 or value > MAX_AMOUNT \
+            or (value == 0 and not zero):
+        raise Malformed(f"{what} invalide")
+    return value
+
+
+def currency(value, what: str = "devise") -> str:
+    if not isinstance(value, str) or len(value) != 3 or not value.isascii() or not value.isalpha():
+        raise Malformed(f"{what} invalide")
+    return value.upper()
+
+
+def timestamp(value, what: str = "created") -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < MAX_TIMESTAMP:
+        raise Malformed(f"{what} invalide")
+    return value
+
+
+def obj(value, what: str) -> dict:
+    """A nested object that may be absent (None becomes {}), never another type."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise Malformed(f"{what} invalide")
+    return value
+
+
+def items(value, what: str) -> list[dict]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise Malformed(f"{what} invalide")
+    return value
+
+
+def metadata(value, what: str = "metadata") -> dict[str, str]:
+    """Stripe's metadata: strings to strings (keys up to 40, values up to 500 characters)."""
+    value = obj(value, what)
+    for key, item in value.items():
+        text(key, what, max_length=40)
+        text(item, what, max_length=500, required=False)
+    return value
+
+
+def envelope(event) -> tuple[str, str, dict]:
+    """(id, type, data.object) of a verified event; Malformed if it is not an event."""
+    if not isinstance(event, dict):
+        raise Malformed("l'événement n'est pas un objet")
+    event_id = text(event.get("id"), "id", max_length=ID_MAX)
+    kind = event.get("type")
+    if not isinstance(kind, str) or not kind:
+        raise Malformed("type invalide")
+    data = obj(event.get("data"), "data")
+    return event_id, kind, data.get("object")
+
+
+# --- handlers: each reads and checks everything it needs first, then writes -----------------------------
 
 def _invoice_subscription(invoice: dict) -> tuple[str, dict]:
     """The subscription of an invoice and its metadata, for old and new API versions alike."""
-    details = ((invoice.get("parent") or {}).get("subscription_details") or {})
-    subscription = invoice.get("subscription") or details.get("subscription") or ""
-    if isinstance(subscription, dict):
-        subscription = subscription.get("id", "")
-    metadata = details.get("metadata") or {}
-    if not metadata:
-        for line in ((invoice.get("lines") or {}).get("data") or []):
-            if line.get("metadata"):
-                metadata = line["metadata"]
-                break
-    return subscription, metadata
+    details = obj(obj(invoice.get("parent"), "parent").get("subscription_details"), "subscription_details")
+    subscription = stripe_id(invoice.get("subscription") or details.get("subscription"), "subscription",
+                             required=False)
+    found = metadata(details.get("metadata"))
+    lines = items(obj(invoice.get("lines"), "lines").get("data"), "lines")
+    for line in lines:
+        line_metadata = metadata(line.get("metadata"))
+        if line_metadata and not found:
+            found = line_metadata
+    return subscription, found
 
 
-def on_payment_intent_succeeded(event: dict, pi: dict) -> None:
-    if pi.get("invoice"):
-        return  # a monthly payment: recorded once, from its invoice
-    metadata = pi.get("metadata") or {}
-    donation = ledger.find_donation(metadata, stripe_payment_intent=pi["id"])
+def on_payment_intent_succeeded(event: dict, pi: dict):
+    if stripe_id(pi.get("invoice"), "invoice", required=False):
+        return IGNORED  # a monthly payment: recorded once, from its invoice
+    pi_id = stripe_id(pi.get("id"), "id")
+    paid, cur = amount(pi.get("amount"), "amount"), currency(pi.get("currency"))
+    found = metadata(pi.get("metadata"))
+    customer = stripe_id(pi.get("customer"), "customer", required=False)
+    charge = stripe_id(pi.get("latest_charge"), "latest_charge", required=False)
+    created = timestamp(pi.get("created"))
+
+    donation = ledger.find_donation(found, stripe_payment_intent=pi_id)
     if donation is None:
-        donation = ledger.donation_from_metadata(metadata, pi["amount"], pi["currency"],
-                                                 stripe_payment_intent=pi["id"],
-                                                 stripe_customer=pi.get("customer") or "")
-    charge = pi.get("latest_charge") or ""
-    if isinstance(charge, dict):
-        charge = charge.get("id", "")
-    ledger.record_payment(donation=donation, stripe_object=pi["id"], amount=pi["amount"],
-                          currency=pi["currency"], occurred=pi.get("created"), stripe_charge=charge,
-                          stripe_event=event["id"])
+        donation = ledger.donation_from_metadata(found, paid, cur, stripe_payment_intent=pi_id,
+                                                 stripe_customer=customer)
+    ledger.record_payment(donation=donation, stripe_object=pi_id, amount=paid, currency=cur, occurred=created,
+                          stripe_charge=charge, stripe_event=event.get("id", ""))
     Donation.objects.filter(pk=donation.pk).exclude(status="succeeded").update(
-        status="succeeded", stripe_payment_intent=pi["id"], failure_message="", updated_at=timezone.now())
+        status="succeeded", stripe_payment_intent=pi_id, failure_message="", updated_at=timezone.now())
 
 
-def on_payment_intent_failed(event: dict, pi: dict) -> None:
-    if pi.get("invoice"):
-        return
-    error = (pi.get("last_payment_error") or {}).get("message") or "Paiement refusé."
-    donation = ledger.find_donation(pi.get("metadata") or {}, stripe_payment_intent=pi["id"])
-    if donation is not None:
-        # Never downgrade: a success that arrived first stays a success.
-        Donation.objects.filter(pk=donation.pk, status="pending").update(
-            status="failed", failure_message=error[:300], updated_at=timezone.now())
-
-
-def on_invoice_paid(event: dict, invoice: dict) -> None:
-    amount = int(invoice.get("amount_paid") or 0)
-    if amount <= 0:
-        return
-    subscription, metadata = _invoice_subscription(invoice)
-    donation = ledger.find_donation(metadata, stripe_subscription=subscription)
+def on_payment_intent_failed(event: dict, pi: dict):
+    if stripe_id(pi.get("invoice"), "invoice", required=False):
+        return IGNORED
+    pi_id = stripe_id(pi.get("id"), "id")
+    found = metadata(pi.get("metadata"))
+    error = obj(pi.get("last_payment_error"), "last_payment_error").get("message")
+    try:
+        error = text(error, "message", max_length=10_000, required=False)[:300] or "Paiement refusé."
+    except Malformed:
+        error = "Paiement refusé."  # Stripe's words are a courtesy: never a reason to refuse the event
+    donation = ledger.find_donation(found, stripe_payment_intent=pi_id)
     if donation is None:
-        if not metadata.get("project") and not metadata.get("donation") and subscription:
-            raise RetryLater(f"invoice {invoice['id']}: subscription {subscription} not known yet")
-        donation = ledger.donation_from_metadata(metadata, amount, invoice["currency"],
-                                                 stripe_subscription=subscription,
-                                                 stripe_customer=invoice.get("customer") or "")
-    charge = invoice.get("charge") or ""
-    if isinstance(charge, dict):
-        charge = charge.get("id", "")
-    ledger.record_payment(donation=donation, stripe_object=invoice["id"], amount=amount,
-                          currency=invoice["currency"], occurred=invoice.get("created"), stripe_charge=charge,
-                          stripe_event=event["id"])
+        return IGNORED
+    # Never downgrade: a success that arrived first stays a success.
+    Donation.objects.filter(pk=donation.pk, status="pending").update(
+        status="failed", failure_message=error, updated_at=timezone.now())
+
+
+def on_invoice_paid(event: dict, invoice: dict):
+    invoice_id = stripe_id(invoice.get("id"), "id")
+    paid = invoice.get("amount_paid")
+    paid = 0 if paid is None else amount(paid, "amount_paid", zero=True)
+    if paid == 0:
+        return IGNORED  # a trial or a fully discounted month: no money moved
+    cur = currency(invoice.get("currency"))
+    subscription, found = _invoice_subscription(invoice)
+    customer = stripe_id(invoice.get("customer"), "customer", required=False)
+    charge = stripe_id(invoice.get("charge"), "charge", required=False)
+    created = timestamp(invoice.get("created"))
+
+    donation = ledger.find_donation(found, stripe_subscription=subscription)
+    if donation is None:
+        if not found.get("project") and not found.get("donation") and subscription:
+            raise RetryLater(f"invoice {invoice_id}: subscription {subscription} not known yet")
+        donation = ledger.donation_from_metadata(found, paid, cur, stripe_subscription=subscription,
+                                                 stripe_customer=customer)
+    ledger.record_payment(donation=donation, stripe_object=invoice_id, amount=paid, currency=cur,
+                          occurred=created, stripe_charge=charge, stripe_event=event.get("id", ""))
     Donation.objects.filter(pk=donation.pk).exclude(status="canceled").update(
         status="active", stripe_subscription=subscription or donation.stripe_subscription,
         updated_at=timezone.now())
 
 
-def on_subscription_deleted(event: dict, subscription: dict) -> None:
-    Donation.objects.filter(stripe_subscription=subscription["id"]).update(
+def on_subscription_deleted(event: dict, subscription: dict):
+    subscription_id = stripe_id(subscription.get("id"), "id")
+    changed = Donation.objects.filter(stripe_subscription=subscription_id).update(
         status="canceled", canceled_at=timezone.now(), updated_at=timezone.now())
+    return None if changed else IGNORED
 
 
-def on_charge_refunded(event: dict, charge: dict) -> None:
+def on_charge_refunded(event: dict, charge: dict):
+    charge_id = stripe_id(charge.get("id"), "id")
+    refs = [stripe_id(charge.get(key), key, required=False) for key in ("payment_intent", "invoice")]
+    refunds = []
+    for refund in items(obj(charge.get("refunds"), "refunds").get("data"), "refunds"):
+        status = refund.get("status", "succeeded")
+        if not isinstance(status, str):
+            raise Malformed("status invalide")
+        refunds.append((stripe_id(refund.get("id"), "refund id"), amount(refund.get("amount"), "refund amount",
+                        zero=True), status, timestamp(refund.get("created"))))
+    total = charge.get("amount_refunded")
+    total = 0 if total is None else amount(total, "amount_refunded", zero=True)
+    created = timestamp(charge.get("created"))
+    wanted = [r for r in refunds if r[2] in ("succeeded", "pending") and r[1] > 0]
+    if (refunds and not wanted) or (not refunds and total == 0):
+        return IGNORED  # refunds of 0, or failed or canceled ones: no money moved
+
     original = None
-    for key in ("payment_intent", "invoice"):
-        ref = charge.get(key)
-        if isinstance(ref, dict):
-            ref = ref.get("id")
+    for ref in refs:
         if ref:
             original = LedgerEntry.objects.filter(stripe_object=ref, kind="payment").first()
             if original:
                 break
     if original is None:
-        original = LedgerEntry.objects.filter(stripe_charge=charge["id"], kind="payment").first()
+        original = LedgerEntry.objects.filter(stripe_charge=charge_id, kind="payment").first()
     if original is None:
-        raise RetryLater(f"refund of charge {charge['id']} before its payment was recorded")
-    refunds = ((charge.get("refunds") or {}).get("data")) or []
+        raise RetryLater(f"refund of charge {charge_id} before its payment was recorded")
+    written = 0
     if refunds:
-        for refund in refunds:
-            if refund.get("status", "succeeded") in ("succeeded", "pending"):
-                ledger.record_refund(original=original, stripe_object=refund["id"], amount=refund["amount"],
-                                     occurred=refund.get("created"), stripe_event=event["id"])
-    else:  # old API versions list no refunds: key the row by the refunded total instead
-        ledger.record_refund(original=original, stripe_object=f"{charge['id']}:refunded:{charge['amount_refunded']}",
-                             amount=charge["amount_refunded"], occurred=charge.get("created"),
-                             stripe_event=event["id"])
+        for refund_id, refunded, _, when in wanted:
+            written += ledger.record_refund(original=original, stripe_object=refund_id, amount=refunded,
+                                            occurred=when, stripe_event=event.get("id", ""))
+    else:  # old API versions list no refunds: key the row by the refunded total, record what is new
+        key = f"{charge_id}:refunded:{total}"
+        if len(key) > ID_MAX:  # a long charge id: a digest keeps the key unique and within its column
+            key = "refunded:" + hashlib.sha256(key.encode()).hexdigest()[:48]
+        written += ledger.record_refund(original=original, stripe_object=key, amount=total, occurred=created,
+                                        stripe_event=event.get("id", ""), cumulative=True)
+    return None if written else IGNORED
 
 
 HANDLERS = {
@@ -131,19 +268,25 @@ HANDLERS = {
 }
 
 
-def process(event: dict) -> str:
-    """Apply one verified event. Returns 'processed', 'duplicate' or 'ignored'."""
-    handler = HANDLERS.get(event.get("type"))
+def process(event) -> str:
+    """Apply one verified event. Returns 'processed', 'duplicate' or 'ignored'; raises Malformed (400),
+    RetryLater (503), or anything else for a genuine failure (500). In every raising case, and when the
+    event is ignored, the transaction is rolled back: nothing of it is written."""
+    event_id, kind, data_object = envelope(event)
+    handler = HANDLERS.get(kind)
     if handler is None:
-        return "ignored"
-    obj = (event.get("data") or {}).get("object")
-    if not isinstance(obj, dict) or not obj.get("id"):
-        raise ValueError("event without data.object")
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                StripeEvent.objects.create(id=event["id"], type=event["type"])
-        except IntegrityError:
-            return "duplicate"
-        handler(event, obj)
+        return IGNORED
+    if not isinstance(data_object, dict) or not data_object.get("id"):
+        raise Malformed("événement sans data.object")
+    try:
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    StripeEvent.objects.create(id=event_id, type=kind[:TYPE_MAX])
+            except IntegrityError:
+                return "duplicate"
+            if handler(event, data_object) == IGNORED:
+                raise _Ignored
+    except _Ignored:
+        return IGNORED
     return "processed"

@@ -212,11 +212,20 @@ GRAPHQL_RATE_LIMIT = os.environ.get("GRAPHQL_RATE_LIMIT", "300/minute")  # per a
 # (dev and tests); production refuses to start without a real one (guard.py).
 SITE_BUILD_API_TOKEN = os.environ.get("SITE_BUILD_API_TOKEN", "dev-build-token")
 
+# No personal data in logs at any level (LOG_LEVEL=DEBUG included): the stripe SDK logs request and
+# response bodies (donors' names, e-mails, the SetupIntent client secret) at DEBUG and INFO, so its logger is
+# held at WARNING by level and by a filter (a later setLevel cannot reopen it); Django's SQL log
+# (django.db.backends, DEBUG) prints query parameters, so it stays at INFO. STRIPE_LOG is neutralised in
+# donations/gateway.py (the SDK prints to stderr itself, outside logging).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"warnings_and_above": {"()": "django.utils.log.CallbackFilter",
+                                       "callback": lambda record: record.levelno >= 30}},  # logging.WARNING
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {"stripe": {"level": "WARNING", "filters": ["warnings_and_above"]},
+                "django.db.backends": {"level": "INFO"}},
 }
 
 # --- Giving (cms/donations) ---
@@ -227,6 +236,7 @@ STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "pk_test_local
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "whsec_localstripe_demo")
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
 STRIPE_WEBHOOK_TOLERANCE = 300  # seconds: Stripe's own default
+STRIPE_TIMEOUT_SECONDS = float(os.environ.get("STRIPE_TIMEOUT_SECONDS", "10"))  # per try, one retry (gateway.py)
 # Browser origins that may post to /donate/ (the JSON API with CORS, and the no-JS form): the static site
 # (SITE_BASE_URL) by default, comma-separated. Pages on the endpoint's own origin are always accepted.
 DONATE_ALLOWED_ORIGINS = [o.rstrip("/") for o in os.environ.get("DONATE_ALLOWED_ORIGINS", SITE_BASE_URL).split(",") if o]
