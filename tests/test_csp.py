@@ -110,24 +110,26 @@ def test_the_payment_page_allows_stripe_and_nothing_else(client, settings, api_b
 @pytest.mark.django_db
 @pytest.mark.parametrize("query", ["", "?token=forged&content_type=stories.storypage"])
 def test_the_preview_sends_the_public_sites_policy_framed_by_the_admin(client, settings, query):
+    from publishing.preview import BANNER_CSS
+
     settings.STRIPE_API_BASE = ""
     response = client.get("/preview/" + query)
     assert response.status_code in (400, 403)
     expected = netlify_policy()
     expected.pop("upgrade-insecure-requests")  # the demo CMS is plain HTTP; production's proxy redirects
     expected["frame-ancestors"] = ["'self'"]  # the live preview panel frames it
+    expected["style-src"].append(sha256(BANNER_CSS))  # the draft banner's own <style>
     assert policy_of(response) == expected
 
 
-def test_the_preview_banner_is_styled_by_the_theme_not_a_style_attribute():
-    from publishing.preview import add_markers
+def test_the_preview_banner_has_no_style_attribute_and_its_rules_stay_out_of_the_public_css():
+    from publishing.preview import BANNER_CSS, add_markers
 
     html = add_markers("<html><head></head><body><main>x</main></body></html>")
-    banner = re.search(r"<div data-preview-marker[^>]*>", html).group(0)
     assert "style=" not in html
-    assert 'class="preview-banner"' in banner
-    assert re.search(r"\.preview-banner\s*\{[^}]*position:\s*sticky",
-                     (REPO / "themes/vision/static/css/site.css").read_text())
+    banner = re.search(r"<div data-preview-marker[^>]*>.*?</div>", html, flags=re.S).group(0)  # as tests strip it
+    assert f"<style>{BANNER_CSS}</style>" in banner
+    assert "preview-banner" not in (REPO / "themes/vision/static/css/site.css").read_text()
 
 
 @pytest.mark.django_db

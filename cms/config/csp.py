@@ -133,12 +133,15 @@ def donate_policy() -> dict:
 
 def preview_policy() -> dict:
     """netlify.toml's policy for the public site (minus upgrade-insecure-requests: the demo's CMS is plain
-    HTTP), with media on S3 (previews redirect /media/ paths to the stored files), framed by the admin."""
+    HTTP), with media on S3 (previews redirect /media/ paths to the stored files), the draft banner's
+    <style> by its hash, framed by the admin."""
+    from publishing.preview import BANNER_CSS
+
     stripe = stripe_sources()
     return {
         "default-src": [SELF],
         "img-src": [SELF, "data:", *media_sources(), *stripe["img"]],
-        "style-src": [SELF],
+        "style-src": [SELF, sha256_source(BANNER_CSS)],
         "script-src": [SELF, *stripe["script"]],
         "frame-src": stripe["frame"],
         "font-src": [SELF],

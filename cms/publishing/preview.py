@@ -32,9 +32,12 @@ query Preview($token: String!, $contentType: String!) {
 }
 """
 META = '<meta name="robots" content="noindex, nofollow" data-preview-marker>'
-# Styled by the theme's stylesheet (.preview-banner in site.css), not a style attribute: the preview's
-# Content-Security-Policy is the public site's (style-src 'self', config/csp.py).
-BANNER = ('<div data-preview-marker role="status" class="preview-banner">'
+# The banner carries its own rules in a <style> element, allowed by its hash in the preview's
+# Content-Security-Policy (config/csp.py: the public site's, which refuses style attributes): inside the
+# banner, so it goes with it, and not in the theme's stylesheet, which every public page downloads.
+BANNER_CSS = (".preview-banner{position:sticky;top:0;z-index:1000;padding:.5rem 1rem;background:#7a1f2b;"
+              "color:#fff;font:600 1rem/1.4 system-ui,sans-serif;text-align:center}")
+BANNER = (f'<div data-preview-marker role="status" class="preview-banner"><style>{BANNER_CSS}</style>'
           "Aperçu du brouillon — cette version n'est pas encore publiée.</div>")
 
 ASSETS: dict[str, bytes] = {}  # theme files of the latest previews, served by theme_asset()
