@@ -7,9 +7,12 @@ per operation:
 - fields: every field selected once fragments are expanded (a fragment spread a thousand times counts a
   thousand), aliases included;
 - cost: what executing it may cost. A field costs its weight (1, more for fields that make image files or
-  search the index), and a list field multiplies what it selects by the number of items it may return:
-  its `limit:` argument (grapple's default page size when absent, capped at grapple's MAX_PAGE_SIZE), or
-  a fixed estimate for lists without one. Aliases add up, so 500 aliases of a list cost 500 times one;
+  search the index), and a list field multiplies what it selects by the number of items the request can
+  make it return: its `limit:` argument (grapple's default page size when absent, capped at grapple's
+  MAX_PAGE_SIZE); GRAPHQL_LIST_SIZE for a root list without one (snippets, redirects…); for lists inside
+  an object without one (a page's body, a gallery, its related projects) the content decides the size,
+  not the request, so they count once (a known few, like the six site renditions, count as such).
+  Aliases add up, so 500 aliases of a list cost 500 times one;
 - how often each bulk field appears (at most once, whoever asks: `sitePages` under 500 aliases is 500
   full pulls) and whether the build token is needed (access.py);
 - whether it uses introspection (`__schema`, `__type`; off in production);
@@ -37,7 +40,7 @@ from .access import BULK_FIELDS, HEADER_HINT
 
 # Fields whose one call costs more than reading a value: they may make image files, or search the index.
 WEIGHTS = {"rendition": 20, "srcSet": 20, "siteRenditions": 20, "search": 50}
-# Lists without a `limit:` argument: how many items to expect from each (GRAPHQL_LIST_SIZE otherwise).
+# Lists without a `limit:` argument whose size is known (else GRAPHQL_LIST_SIZE at the root, 1 inside).
 LIST_SIZES = {"search": 20, "siteRenditions": 6}
 PAGINATION_ARGS = ("limit", "perPage")
 
@@ -114,11 +117,11 @@ class Analyzer:
         fields = getattr(parent_type, "fields", None)
         return fields.get(name) if fields else None
 
-    def items(self, node: FieldNode, definition) -> int:
-        """How many items a list field may return."""
+    def items(self, node: FieldNode, definition, parent_type) -> int:
+        """How many items a list field may return, as far as the request decides it."""
         name = node.name.value
         if not any(arg in definition.args for arg in PAGINATION_ARGS):
-            return LIST_SIZES.get(name, self.list_size)
+            return LIST_SIZES.get(name, self.list_size if parent_type is self.schema.query_type else 1)
         value = None
         for argument in node.arguments or ():
             if argument.name.value in PAGINATION_ARGS:
@@ -140,7 +143,7 @@ class Analyzer:
         field_type = definition.type if definition is not None else None
         if isinstance(field_type, GraphQLNonNull):
             field_type = field_type.of_type
-        multiplier = self.items(node, definition) if isinstance(field_type, GraphQLList) else 1
+        multiplier = self.items(node, definition, parent_type) if isinstance(field_type, GraphQLList) else 1
         measure = Measure(fields=1 + inner.fields, cost=WEIGHTS.get(name, 1) + multiplier * inner.cost,
                           depth=(1 + inner.depth) if node.selection_set else 0, duplicates=inner.duplicates,
                           bulk=inner.bulk, introspection=inner.introspection)
@@ -174,8 +177,8 @@ def check(schema, document, variables=None, *, build: bool = False) -> list[Grap
         if not build and m.cost > settings.GRAPHQL_MAX_COST:
             errors.append(GraphQLError(
                 f"Query too expensive: its estimated cost is {m.cost}, the limit is {settings.GRAPHQL_MAX_COST} "
-                "(each list field multiplies what it selects by its `limit:`, or by "
-                f"{settings.GRAPHQL_LIST_SIZE} without one; aliases add up). Ask for fewer items or fields.",
+                "(a list field multiplies what it selects by its `limit:`, and aliases add up). "
+                "Ask for fewer items or fields, or split the query.",
                 operation))
         for name, count in sorted(m.bulk.items()):
             if not build:
