@@ -139,3 +139,62 @@ def subscribe(donation, payment_method: str):
 
 def cancel_subscription(subscription_id: str):
     return client().v1.subscriptions.cancel(subscription_id)
+
+
+def retrieve_invoice(invoice_id: str):
+    return client().v1.invoices.retrieve(invoice_id)
+
+
+def retrieve_charge(charge_id: str):
+    return client().v1.charges.retrieve(charge_id)
+
+
+# --- listings (reconcile_stripe) ------------------------------------------------------------------------
+
+def _created_since(service, since_ts: int):
+    """Every object of one listing created at or after `since_ts`, as plain dicts, newest first.
+
+    The date filter is always sent and never dropped: a listing that fails raises the SDK's StripeError
+    for the caller to report, because falling back to an unfiltered list would, against real Stripe, page
+    through every object the account ever had. (localstripe refuses `created` on its lists; the tests put
+    a small adapter in front of it, tests/test_reconcile.py, so this path stays the production one.)"""
+    for obj in service.list({"limit": 100, "created": {"gte": since_ts}}).auto_paging_iter():
+        yield obj.to_dict()
+
+
+def payment_intents_since(since_ts: int):
+    return _created_since(client().v1.payment_intents, since_ts)
+
+
+def invoices_since(since_ts: int):
+    return _created_since(client().v1.invoices, since_ts)
+
+
+def refunds_since(since_ts: int):
+    return _created_since(client().v1.refunds, since_ts)
+
+
+# --- webhooks -------------------------------------------------------------------------------------------
+
+class UnreadableEvent(ValueError):
+    """Signed, but not a JSON object the SDK can read as an event (not JSON, too deep, a list…)."""
+
+
+def webhook_event(payload: bytes, sig_header: str) -> dict:
+    """The event Stripe signed, as plain JSON (what webhooks.process reads), checked the SDK's own way:
+    `StripeClient.construct_event` verifies the `Stripe-Signature` header (secret, `STRIPE_WEBHOOK_TOLERANCE`)
+    before the body is parsed. Raises `stripe.SignatureVerificationError` (unsigned, forged, stale) or
+    `UnreadableEvent`; no request is made to Stripe, so no API key is needed for it."""
+    try:
+        event = client().construct_event(payload, sig_header, settings.STRIPE_WEBHOOK_SECRET,
+                                          tolerance=settings.STRIPE_WEBHOOK_TOLERANCE)
+    except stripe.SignatureVerificationError:
+        raise
+    # json.loads' own errors (UnicodeDecodeError is one), RecursionError for deep nesting, and what the
+    # SDK raises building an Event from JSON that is not an object (a list: AttributeError).
+    except (ValueError, RecursionError, AttributeError, TypeError) as exc:
+        raise UnreadableEvent(exc.__class__.__name__) from None
+    try:
+        return event.to_dict()
+    except RecursionError:
+        raise UnreadableEvent("RecursionError") from None
