@@ -245,3 +245,47 @@ def test_the_rate_limit_counts_the_proxys_address_not_the_clients_claim(client, 
     statuses = [post(client, "{ __typename }", REMOTE_ADDR="10.0.0.1",
                      HTTP_X_FORWARDED_FOR=f"203.0.113.{i}, 192.0.2.50")[0].status_code for i in range(4)]
     assert statuses == [200, 200, 429, 429]  # the spoofed left-most entries change nothing
+
+
+# --- the builder sends the token ---
+
+REAL_TOKEN = "a-real-secret-token-with-more-than-32-characters"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_builders_client_sends_the_token(live_server, settings, monkeypatch):
+    from site_builder.client import ApiError, fetch_partial
+
+    factories.make_site()
+    api = f"{live_server.url}/graphql/"
+    monkeypatch.delenv("SITE_BUILD_API_TOKEN", raising=False)
+    data, _ = fetch_partial(api, queries.SITE_INDEX)  # dev and tests: the same published default on both sides
+    assert len(data["sitePageIndex"]["pages"]) == 3
+    settings.SITE_BUILD_API_TOKEN = REAL_TOKEN
+    with pytest.raises(ApiError, match=r"reserved for the site builder.*set SITE_BUILD_API_TOKEN"):
+        fetch_partial(api, queries.SITE_INDEX)
+    assert fetch_partial(api, queries.SITE_INDEX, token=REAL_TOKEN)[0]["sitePageIndex"]
+    monkeypatch.setenv("SITE_BUILD_API_TOKEN", REAL_TOKEN)  # the CLI and Netlify: from the environment
+    assert fetch_partial(api, queries.SITE_INDEX)[0]["sitePageIndex"]
+
+
+@pytest.mark.parametrize("full", [True, False])
+def test_the_worker_builds_with_the_cms_own_token(settings, full, monkeypatch, tmp_path):
+    """The publishing worker passes settings.SITE_BUILD_API_TOKEN down to every request of the build."""
+    from publishing.models import SiteBuild
+    from publishing.runner import run_build
+    from site_builder import client
+
+    settings.SITE_BUILD_OUT, settings.SITE_BUILD_CACHE = tmp_path / "public", tmp_path / "cache"
+    settings.SITE_BUILD_API_TOKEN = REAL_TOKEN
+    settings.NETLIFY_BUILD_HOOK = ""
+    monkeypatch.delenv("SITE_BUILD_API_TOKEN", raising=False)
+    sent = []
+
+    def refuse(api_url, query, variables=None, timeout=300, token=None):
+        sent.append(client.build_token(token))
+        raise client.ApiError("stop here")
+
+    with mock.patch.object(client, "fetch_partial", side_effect=refuse):
+        build = run_build(SiteBuild.objects.create(reasons=["test"], full=full))
+    assert build.errors == ["stop here"] and sent and set(sent) == {REAL_TOKEN}

@@ -82,10 +82,14 @@ class LimitedGraphQLView(GraphQLView):
             return super().dispatch(request, *args, **kwargs)
 
     def parse_body(self, request):
+        """graphene-django's, without its two 500s: a JSON body nested thousands deep (RecursionError) and
+        an application/graphql body that is not UTF-8 (UnicodeDecodeError)."""
         try:
             return super().parse_body(request)
         except RecursionError:
             raise HttpError(HttpResponseBadRequest("POST body sent invalid JSON (nested too deeply).")) from None
+        except UnicodeDecodeError:
+            raise HttpError(HttpResponseBadRequest("The body is not UTF-8.")) from None
 
     def execute_graphql_request(self, request, data, query, variables, operation_name, show_graphiql=False):
         """graphene-django's, with the query checked before graphql-core validates it."""
