@@ -19,6 +19,7 @@ ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
 INSTALLED_APPS = [
+    "corsheaders",  # its settings checks; the middleware is donations.cors.DonateCorsMiddleware
     "core",
     "multimedia",
     "projects",
@@ -58,6 +59,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "donations.cors.DonateCorsMiddleware",  # django-cors-headers on /donate/ only (CORS_URLS_REGEX)
     "config.csp.PagePolicyMiddleware",  # Content-Security-Policy by kind of page: admin, /donate/, /preview/
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -240,6 +242,12 @@ STRIPE_TIMEOUT_SECONDS = float(os.environ.get("STRIPE_TIMEOUT_SECONDS", "10"))  
 # Browser origins that may post to /donate/ (the JSON API with CORS, and the no-JS form): the static site
 # (SITE_BASE_URL) by default, comma-separated. Pages on the endpoint's own origin are always accepted.
 DONATE_ALLOWED_ORIGINS = [o.rstrip("/") for o in os.environ.get("DONATE_ALLOWED_ORIGINS", SITE_BASE_URL).split(",") if o]
+# CORS (django-cors-headers, donations/cors.py): the JSON API and the live totals only; the allowed origins
+# are DONATE_ALLOWED_ORIGINS above, read per request (so no CORS_ALLOWED_ORIGINS here).
+CORS_URLS_REGEX = r"^/donate/(api/|totals\.json$)"
+CORS_ALLOW_METHODS = ["GET", "POST", "OPTIONS"]
+CORS_ALLOW_HEADERS = ["content-type"]
+CORS_PREFLIGHT_MAX_AGE = 600
 # How many proxies of ours stand in front of the CMS (CDN, load balancer), each appending to X-Forwarded-For:
 # the client is the N-th address from the right; 0 = REMOTE_ADDR (nothing in front). The old
 # DONATE_TRUST_X_FORWARDED_FOR=1 still means 1.
