@@ -53,8 +53,7 @@ def test_images_have_dimensions_srcset_and_lazy_loading(site):
     for img in images:
         assert img.get("alt"), img
         assert img.get("width") and img.get("height"), img
-        if img.get("srcset"):
-            assert img.get("sizes"), img
+        assert img.get("srcset") and img.get("sizes"), img  # every image of the CMS comes in several widths
     assert images[0].get("loading") != "lazy", "the hero above the fold loads at once"
     assert all(img.get("loading") == "lazy" for img in images[1:])
     assert project.soup.find("source", type="image/webp") is not None
@@ -93,8 +92,91 @@ def test_sharing_meta_and_structured_data(site):
         assert soup.find("meta", attrs={"name": "twitter:card"})
         canonical = soup.find("link", rel="canonical").get("href")
         assert canonical == BASE + page.url
-        for script in soup.find_all("script", type="application/ld+json"):
-            json.loads(script.string)  # valid JSON
+
+
+def _meta(soup, prop):
+    tag = soup.find("meta", property=prop)
+    return tag.get("content") if tag else None
+
+
+def test_every_project_and_story_page_shares_an_image_of_the_site(site):
+    """og:image is there on each project and story page, points at a file of the built site, and its
+    width/height meta are that file's real size (what a social network lays out before downloading it)."""
+    from PIL import Image
+
+    root, pages = site
+    checked = [p for p in pages.values() if p.page_type in ("project", "story")]
+    assert len(checked) >= 18  # the demo's projects and stories (see test_every_page_type_is_present)
+    for page in checked:
+        url = _meta(page.soup, "og:image")
+        assert url and url.startswith(BASE + "/"), (page.url, url)
+        target = sitecheck.resolve(root, url[len(BASE):])
+        assert target.is_file(), (page.url, url)
+        with Image.open(target) as image:
+            size = image.size
+        assert (_meta(page.soup, "og:image:width"), _meta(page.soup, "og:image:height")) == tuple(
+            str(n) for n in size), (page.url, url)
+        assert _meta(page.soup, "og:image:alt"), page.url
+        assert page.soup.find("meta", attrs={"name": "twitter:image"})["content"] == url
+        assert page.soup.find("meta", attrs={"name": "twitter:card"})["content"] == "summary_large_image"
+
+
+# The @type each page type's JSON-LD graph holds (themes/vision/templates/partials/jsonld.html)
+JSONLD_TYPES = {
+    "home": {"Organization", "WebSite"},
+    "project": {"Organization", "WebPage", "Project", "BreadcrumbList"},
+    "story": {"Organization", "NewsArticle", "BreadcrumbList"},
+    "project_index": {"Organization", "CollectionPage"},
+    "story_index": {"Organization", "CollectionPage"},
+    "standard": {"Organization", "WebPage"},
+    "donate": {"Organization", "WebPage"},
+    "thank_you": {"Organization"},
+    "404": {"Organization"},
+}
+
+
+def _graph(page):
+    scripts = page.soup.find_all("script", type="application/ld+json")
+    assert len(scripts) == 1, page.url
+    data = json.loads(scripts[0].string)
+    assert data["@context"] == "https://schema.org", page.url
+    return {node["@type"]: node for node in data["@graph"]}
+
+
+def test_structured_data_on_every_page(site):
+    _, pages = site
+    seen = set()
+    for page in pages.values():
+        graph = _graph(page)
+        canonical = BASE + page.url
+        expected = JSONLD_TYPES[page.page_type]
+        if page.page_type == "project_index" and page.url != "/projets/":
+            expected = expected | {"BreadcrumbList"}  # a filtered index sits under the index
+        assert set(graph) == expected, (page.url, set(graph))
+        assert graph["Organization"]["@id"] == BASE + "/#organisation"
+        assert graph["Organization"]["name"] == "Vision d'Amour"
+        for kind in ("WebPage", "CollectionPage"):
+            if kind in expected:
+                assert graph[kind]["url"] == canonical and graph[kind]["name"], page.url
+        if page.page_type == "story":
+            article = graph["NewsArticle"]
+            assert article["headline"] == page.soup.find("h1").get_text(strip=True), page.url
+            assert article["url"] == article["mainEntityOfPage"] == canonical
+            assert article.get("datePublished") == _meta(page.soup, "article:published_time"), page.url
+            assert len(article["datePublished"]) >= 10 and article["datePublished"][4] == "-", article
+            assert article["image"] == [_meta(page.soup, "og:image")]
+            assert article["author"] and article["publisher"] == {"@id": BASE + "/#organisation"}
+        if page.page_type == "project":
+            project = graph["Project"]
+            assert project["url"] == canonical and project["name"] and project["location"]["name"], page.url
+            assert project["image"] == _meta(page.soup, "og:image")
+            assert graph["WebPage"]["about"] == {"@id": canonical + "#projet"}
+        if "BreadcrumbList" in expected:
+            items = graph["BreadcrumbList"]["itemListElement"]
+            assert items[0]["item"] == BASE + "/" and [i["position"] for i in items] == list(
+                range(1, len(items) + 1)), page.url
+        seen.add(page.page_type)
+    assert seen == set(JSONLD_TYPES)
 
 
 def test_css_budget_per_page(site):
@@ -120,13 +202,19 @@ def test_project_filters_work_without_javascript(site):
 
 
 def test_story_pagination(site):
+    """The demo holds one page of stories (12, STORIES_PER_PAGE): the index lists them all, with no
+    pagination and no page 2. Pagination itself is rendered in tests/test_site_routes.py."""
+    from site_builder.site import STORIES_PER_PAGE
+
     _, pages = site
     index = pages["/histoires/"]
     assert index.page_type == "story_index"
-    nav = index.soup.find("nav", attrs={"aria-label": "Pagination"})
-    stories = [p for p in pages.values() if p.page_type == "story"]
-    if len(stories) > 12:
-        assert nav is not None and "/histoires/page/2/" in pages
+    stories = {p.url for p in pages.values() if p.page_type == "story"}
+    assert 0 < len(stories) <= STORIES_PER_PAGE
+    listed = {a["href"] for a in index.soup.select(".grid--stories a.card__link")}
+    assert listed == stories
+    assert index.soup.find("nav", attrs={"aria-label": "Pagination"}) is None
+    assert not [url for url in pages if url.startswith("/histoires/page/")]
 
 
 def test_money_is_formatted_the_french_way(site):

@@ -55,11 +55,38 @@ def test_theme_colour_must_be_hex():
     assert "color" in err.value.message_dict
 
 
-def test_image_alt_text_is_mandatory():
+def test_image_alt_text_is_mandatory(admin_client):
+    """An image is saved only with a real alt text: the model refuses none, the admin's form refuses one
+    made of spaces on that field (an empty one: tests/test_image_form.py), and one with alt text is saved."""
+    import io
+
+    from PIL import Image as PILImage
     from wagtail.images import get_image_model
 
-    field = get_image_model()._meta.get_field("description")
-    assert field.blank is False  # Wagtail's admin form therefore requires it
+    Image = get_image_model()
+    image = factories.make_image()
+    image.description = ""
+    with pytest.raises(ValidationError) as err:
+        image.full_clean()
+    assert list(err.value.message_dict) == ["description"]
+
+    def upload(description):
+        buffer = io.BytesIO()
+        PILImage.new("RGB", (800, 600), (40, 120, 90)).save(buffer, "JPEG", quality=70)
+        buffer.seek(0)
+        buffer.name = "kaya.jpg"
+        return admin_client.post("/admin/images/add/", {"title": "Kaya", "file": buffer,
+                                                         "description": description, "credit": ""})
+
+    before = Image.objects.count()
+    response = upload("   ")
+    assert response.status_code == 200  # the form again
+    assert list(response.context["form"].errors) == ["description"]
+    assert Image.objects.count() == before
+    response = upload("Kaya devant le puits du village")
+    assert response.status_code == 302, response.context["form"].errors if response.context else response
+    saved = Image.objects.get(title="Kaya")
+    assert saved.description == "Kaya devant le puits du village"
 
 
 def test_video_block_accepts_known_hosts_only():

@@ -34,3 +34,36 @@ def test_pagination_pages_list_every_page_once_and_share_it():
     assert all(r.context["pagination"]["pages"] is pages for r in indexes)
     listed = [s["id"] for r in indexes for s in r.context["stories"]]
     assert sorted(listed) == sorted(s["id"] for s in data.stories) and len(set(listed)) == len(listed)
+
+
+def test_a_paginated_story_index_is_rendered_with_its_navigation(tmp_path):
+    """More stories than one page holds: the Pelican render of the plain-data site writes one index per
+    page, each listing its own stories (newest first), with a labelled pagination nav linking every page,
+    the current one marked, and rel=prev/next steps."""
+    from site_builder.build import render
+    from tests import sitecheck
+
+    count = 2 * STORIES_PER_PAGE + 3  # three pages, the last one short
+    data = site([story(i, f"2026-02-{1 + i % 28:02d}") for i in range(100, 100 + count)])
+    result = render(data, tmp_path, workers=1)
+    assert result["errors"] == []
+    pages = sitecheck.load_pages(tmp_path)
+    urls = ["/histoires/", "/histoires/page/2/", "/histoires/page/3/"]
+    assert [u for u in pages if u.startswith("/histoires/") and pages[u].page_type == "story_index"] == sorted(urls)
+    newest_first = [s["url"] for s in data.stories]
+    for number, url in enumerate(urls, start=1):
+        soup = pages[url].soup
+        listed = [a["href"] for a in soup.select(".grid--stories a.card__link")]
+        assert listed == newest_first[(number - 1) * STORIES_PER_PAGE: number * STORIES_PER_PAGE], url
+        nav = soup.find("nav", attrs={"aria-label": "Pagination"})
+        assert nav is not None, url
+        assert [a["href"] for a in nav.select("ol a")] == urls
+        current = nav.select("a[aria-current=page]")
+        assert [a["href"] for a in current] == [url] and current[0].get_text(strip=True) == str(number)
+        prev, nxt = nav.find("a", rel="prev"), nav.find("a", rel="next")
+        assert (prev["href"] if prev else None) == (urls[number - 2] if number > 1 else None), url
+        assert (nxt["href"] if nxt else None) == (urls[number] if number < len(urls) else None), url
+        assert soup.find("link", rel="canonical")["href"] == "https://www.example.org" + url
+    assert len(listed) == count - 2 * STORIES_PER_PAGE
+    assert sorted(a for u in urls for a in (x["href"] for x in pages[u].soup.select(".grid--stories a.card__link"))) \
+        == sorted(newest_first) and len(newest_first) == count
