@@ -152,7 +152,7 @@ def test_the_forms_say_before_typing_that_the_card_needs_javascript(client, fake
     assert notice is not None and "la carte bancaire ne peut pas être saisie" in notice.get_text()
     assert soup.find("form", id="don-form").find_all("input")[0].sourceline > notice.sourceline
     theme = (REPO / "themes/vision/templates/donation_form.html").read_text(encoding="utf-8")
-    assert theme.index("<noscript><p class=\"df-notice\">") < theme.index('name="name"')
+    assert theme.index("<noscript><p class=\"df-status df-notice\">") < theme.index('name="name"')
     assert 'name="payment_method" value="transfer" checked' in theme  # inside <noscript>: no-JS default
 
 

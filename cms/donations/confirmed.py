@@ -61,7 +61,7 @@ def record_first_invoice(donation: Donation, subscription) -> bool:
         invoice_id = _id(_plain(subscription).get("latest_invoice"))
         if not invoice_id:
             return False
-        invoice = _plain(gateway.client().v1.invoices.retrieve(invoice_id))
+        invoice = _plain(gateway.retrieve_invoice(invoice_id))  # every Stripe call goes through gateway.py
         paid = invoice.get("amount_paid") or 0
         if invoice.get("status") != "paid" or not isinstance(paid, int) or paid <= 0:
             return False  # not paid yet (or nothing to pay): the webhook will tell
