@@ -219,18 +219,18 @@ def pledge_page(request, donation_id):
 def donation_status(request, donation_id):
     """GET /donate/api/donations/<id>/: the thank-you page's summary (see API.md). 404 for an unknown id;
     429 past DONATE_STATUS_RATE_LIMIT per client (so ids cannot be tried in bulk, were they guessable)."""
-    from .views import errors, with_cors
+    from .views import errors  # CORS headers: django-cors-headers on /donate/api/ (donations/cors.py)
 
     wait = allow("donate-status-ip", client_key(request), getattr(settings, "DONATE_STATUS_RATE_LIMIT", STATUS_RATE))
     if wait:
-        return with_cors(request, errors({"__all__": ["Trop de demandes. Réessayez dans quelques instants."]},
-                                         status=429, Retry_After=str(wait)))
+        return errors({"__all__": ["Trop de demandes. Réessayez dans quelques instants."]}, status=429,
+                      Retry_After=str(wait))
     donation = Donation.objects.select_related("project").filter(pk=donation_id).first()
     if donation is None:
-        return with_cors(request, errors({"__all__": ["Don introuvable."]}, status=404))
+        return errors({"__all__": ["Don introuvable."]}, status=404)
     response = JsonResponse(describe(donation))
     patch_cache_control(response, private=True, no_store=True)  # it changes (pending → paid) and is one donor's
-    return with_cors(request, response)
+    return response
 
 
 # Included by donations/urls.py (under /donate/).
