@@ -22,10 +22,11 @@ class PreviewError(RuntimeError):
 
 @dataclass
 class PreviewPage:
+    """The HTML and its route only: the theme files and media it links are found again from their names
+    by whichever CMS process is asked (cms/publishing/preview.py), nothing is kept from one render."""
+
     html: str
     route: Route
-    assets: dict[str, bytes]  # "/theme/…" -> content, for the CMS to serve next to the preview
-    media: dict[str, str]  # site path of each copied asset ("/media/…") -> where the API said it is
 
 
 def render_preview(draft: dict, pages: list[dict], globals_: dict, params: dict, *, stamps: dict | None = None,
@@ -39,7 +40,7 @@ def render_preview(draft: dict, pages: list[dict], globals_: dict, params: dict,
         merged.append(draft)
     stamps = dict(stamps or {})
     stamps[draft_id] = content_stamp(draft)
-    site_data, media = make_site(merged, globals_, params, stamps=stamps,
+    site_data, _media = make_site(merged, globals_, params, stamps=stamps,
                                   cache=cache.overlay() if cache is not None else None)
     route = next((r for r in site_data.routes if r.page_id == draft_id), None)
     if route is None:
@@ -50,6 +51,4 @@ def render_preview(draft: dict, pages: list[dict], globals_: dict, params: dict,
                                       theme=settings["THEME"], output_path=scratch)
         generator.generate_context()
         html = generator.render_route(route)
-    assets = {"/theme/" + hashed: data for hashed, data in generator.built_assets.values()}
-    assets["/theme/" + generator.theme_colours_path] = generator.theme_colours_css.encode()
-    return PreviewPage(html=html, route=route, assets=assets, media={p: s for s, p in media.wanted.items()})
+    return PreviewPage(html=html, route=route)

@@ -154,6 +154,24 @@ class CmsServer:
             self.stripe.register_webhook(self.url + "/donate/stripe/webhook/")
         return self
 
+    def second_process(self, **extra_env: str) -> "CmsServer":
+        """Another CMS process on the same database and media (a second web process behind the load
+        balancer): runserver on a port of its own, this server's environment plus `extra_env`. It neither
+        migrates nor loads content, and stopping it leaves the database to this server."""
+        other = object.__new__(CmsServer)
+        other.__dict__.update(self.__dict__)
+        other.port = free_port()
+        other.url = f"http://127.0.0.1:{other.port}"
+        other.api = f"{other.url}/graphql/"
+        other.env = dict(self.env, **extra_env)
+        other._pg_db = None  # the database belongs to the first process
+        other.log = open(self.workdir / f"cms-{other.port}.log", "w")
+        other.process = subprocess.Popen(
+            [sys.executable, str(REPO / "cms" / "manage.py"), "runserver", f"127.0.0.1:{other.port}", "--noreload"],
+            env=other.env, stdout=other.log, stderr=subprocess.STDOUT)
+        wait_for(other.url + "/admin/login/")
+        return other
+
     def shell(self, code: str) -> str:
         """Run Python in the CMS's own environment (its database), return what it prints."""
         return self.manage("shell", "-v", "0", "-c", code).stdout  # -v 0: no "N objects imported" banner

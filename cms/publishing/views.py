@@ -43,20 +43,24 @@ def _problem(status: int, message: str) -> HttpResponse:
 
 @require_GET
 def theme_asset(request, path: str):
-    data = preview.theme_file(path)
-    if data is None:
+    """The theme files a preview links, from any CMS process (publishing/preview.py: theme_file)."""
+    found = preview.theme_file(path)
+    if found is None:
         raise Http404("no such theme file")
+    data, immutable = found
     content_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
     response = HttpResponse(data, content_type=content_type)
-    response["Cache-Control"] = "public, max-age=31536000, immutable"  # fingerprinted names
+    # fingerprinted names are cached forever; the colours stylesheet served under a name that does not
+    # fit its content (preview.theme_colours) is asked for again each time
+    response["Cache-Control"] = "public, max-age=31536000, immutable" if immutable else "no-cache"
     return response
 
 
 @require_GET
 def media_redirect(request, path: str):
     """With media on S3 the built site holds copies under /media/; a preview on the CMS links the same paths,
-    so they redirect to the files they were copied from (only paths a preview showed: no open redirect)."""
-    source = preview.MEDIA.get("/media/" + path)
+    so they redirect to the storage's file (only files the storage has: no open redirect), from any process."""
+    source = preview.media_source(path)
     if source is None:
         raise Http404("no such media file")
     return redirect(source)
