@@ -19,11 +19,11 @@ import time
 import pytest
 from django.core.files.base import ContentFile
 from graphql import (GraphQLEnumType, GraphQLInputObjectType, GraphQLInterfaceType, GraphQLList, GraphQLNonNull,
-                     GraphQLObjectType, GraphQLScalarType, GraphQLUnionType, build_client_schema,
+                     GraphQLScalarType, GraphQLUnionType, build_client_schema,
                      get_introspection_query, get_named_type)
 from wagtail.contrib.redirects.models import Redirect
 from wagtail.documents import get_document_model
-from wagtail.models import Collection, CollectionViewRestriction, Page
+from wagtail.models import Collection, CollectionViewRestriction
 
 from tests import factories
 
@@ -56,8 +56,7 @@ def roomy(settings):
 
 
 def private_collection(name, parent=None):
-    collection = (parent or Collection.get_first_root_node()).add_child(name=name)
-    return collection
+    return (parent or Collection.get_first_root_node()).add_child(name=name)
 
 
 @pytest.fixture
