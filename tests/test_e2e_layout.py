@@ -175,6 +175,30 @@ def test_every_menu_item_is_visible_on_a_phone(built_site, site_url, page, width
     assert page.url.rstrip("/").endswith("/transparence")
 
 
+@pytest.mark.parametrize("width", [960, 1280, 1440])
+def test_the_desktop_menu_is_one_row_beside_the_donate_button(built_site, site_url, page, width):
+    """On a desktop the menu items share one row between the brand and "Faire un don" (a wrapped menu
+    looked broken at 1280 px when the phone menu learnt to wrap)."""
+    page.set_viewport_size({"width": width, "height": 700})
+    page.goto(site_url + "/projets/")
+    layout = page.evaluate("""() => {
+      const tops = [...document.querySelectorAll('.site-nav li')].map(li => Math.round(li.getBoundingClientRect().top));
+      const nav = document.querySelector('.site-nav').getBoundingClientRect();
+      const donate = document.querySelector('.site-header a[href*="donner"]').getBoundingClientRect();
+      return {rows: new Set(tops).size, items: tops.length, navRight: nav.right, donateLeft: donate.left};
+    }""")
+    assert layout["items"] >= 4 and layout["rows"] == 1, layout
+    assert layout["navRight"] <= layout["donateLeft"], layout
+
+
+def test_a_completed_projects_status_badge_is_readable(built_site, site_url, page):
+    """The "Réalisé" badge on a completed project's page: light text on the green, not on white."""
+    page.goto(site_url + "/projets/reconstruction-jacmel/")
+    colours = page.locator(".page-head .status--completed").evaluate(
+        "(el) => [getComputedStyle(el).color, getComputedStyle(el).backgroundColor]")
+    assert colours[0] != colours[1] and colours[1] not in ("rgb(255, 255, 255)", "rgba(0, 0, 0, 0)"), colours
+
+
 def test_a_project_page_has_one_le_projet_heading(built_site):
     from tests import sitecheck
 
