@@ -112,7 +112,11 @@ class CmsServer:
                         STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET, DONATE_RATE_LIMITS="1000,1000,600",
                         # builds the publishing worker runs go here (tests that start one read them)
                         SITE_BUILD_OUT=str(workdir / "public"), SITE_BUILD_CACHE=str(workdir / "build-cache"),
-                        SITE_BUILD_API_URL=f"{self.url}/graphql/", **(extra_env or {}))
+                        SITE_BUILD_API_URL=f"{self.url}/graphql/",
+                        # the bulk GraphQL fields answer only to it: the worker and in-process builds
+                        # (site_builder.client reads the same variable, or the same default) send it
+                        SITE_BUILD_API_TOKEN=os.environ.get("SITE_BUILD_API_TOKEN") or "dev-build-token",
+                        **(extra_env or {}))
         self.stripe = stripe
         if stripe is not None:
             self.env["STRIPE_API_BASE"] = stripe.url
