@@ -252,7 +252,7 @@ def test_the_rate_limit_counts_the_proxys_address_not_the_clients_claim(client, 
 REAL_TOKEN = "a-real-secret-token-with-more-than-32-characters"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # like every live-server test here
 def test_the_builders_client_sends_the_token(live_server, settings, monkeypatch):
     from site_builder.client import ApiError, fetch_partial
 

@@ -121,6 +121,18 @@ def demo_rows():
     return donations, LedgerEntry.objects.filter(donation__in=donations, stripe_object__startswith=PREFIX)
 
 
+def _distinct_references(made: list) -> None:
+    """Each new donation's random reference drawn again until it is unique: thousands of demo gifts in one
+    insert would otherwise collide about once in 150 loads (31**6 values), and a bulk insert cannot retry."""
+    from donations.models import Donation, new_reference
+
+    taken = set(Donation.objects.values_list("reference", flat=True))
+    for donation in made:
+        while donation.reference in taken:
+            donation.reference = new_reference()
+        taken.add(donation.reference)
+
+
 @transaction.atomic
 def load(spec: dict, projects: list) -> int:
     """Record the demo history; 0 when it is already there as planned, else the number of gifts written."""
@@ -139,6 +151,7 @@ def load(spec: dict, projects: list) -> int:
         made.append(Donation(project=project, project_slug=project.slug, kind="gift", frequency=gift["frequency"],
                              amount=gift["amount"], currency=project.currency, source=SOURCE,
                              status=gift["status"], canceled_at=gift["canceled_at"]))
+    _distinct_references(made)
     Donation.objects.bulk_create(made, batch_size=500)
     for donation, gift in zip(made, gifts):
         donation.created_at = donation.updated_at = gift["created_at"]  # auto_now_add set "now" on insert
