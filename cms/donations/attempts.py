@@ -29,7 +29,7 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from site_builder.filters import money
 
 from .models import Donation
-from .reports import FREQUENCY_LABELS, LocalDateTimeColumn, project_titles
+from .reports import FREQUENCY_LABELS, LocalDateTimeColumn, ProjectTitlesMixin
 
 # A card form left this long without a result is abandoned (Stripe's own SetupIntents stay open longer).
 ABANDONED_AFTER = dt.timedelta(minutes=30)
@@ -128,7 +128,7 @@ class DonationsPaginator(WagtailPaginator):
     verbose_name, verbose_name_plural = _("don"), _("dons")
 
 
-class DonationAttemptsView(ReportView):
+class DonationAttemptsView(ProjectTitlesMixin, ReportView):
     page_title = _("Dons et tentatives")
     header_icon = "list-ul"
     model = Donation
@@ -157,9 +157,3 @@ class DonationAttemptsView(ReportView):
     def get_queryset(self):
         return Donation.objects.select_related("donor").order_by("-created_at")
 
-    def get_table(self, object_list):
-        rows = list(object_list)
-        titles = project_titles(row.project_slug for row in rows)
-        for row in rows:
-            row.project_title = titles[row.project_slug]
-        return super().get_table(rows)

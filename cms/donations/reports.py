@@ -135,13 +135,24 @@ class LocalDateTimeColumn(Column):
         return timezone.localtime(value).strftime("%d/%m/%Y %H:%M") if value else ""
 
 
+class ProjectTitlesMixin:
+    """For listings whose rows carry a `project_slug`: each row shown gets its `project_title`, in one query."""
+
+    def get_table(self, object_list):
+        rows = list(object_list)
+        titles = project_titles(row.project_slug for row in rows)
+        for row in rows:
+            row.project_title = titles[row.project_slug]
+        return super().get_table(rows)
+
+
 class EntriesPaginator(WagtailPaginator):
     """The count under the table says "4 écritures", not the model's plural ("4 grand livre")."""
 
     verbose_name, verbose_name_plural = _("écriture"), _("écritures")
 
 
-class LedgerReportView(FrenchSpreadsheetMixin, ReportView):
+class LedgerReportView(ProjectTitlesMixin, FrenchSpreadsheetMixin, ReportView):
     page_title = _("Dons reçus")
     verbose_name_plural = _("écritures")
     paginator_class = EntriesPaginator
@@ -174,13 +185,6 @@ class LedgerReportView(FrenchSpreadsheetMixin, ReportView):
     def get_queryset(self):
         return LedgerEntry.objects.select_related("donation").order_by("-occurred_at", "-id")
 
-    def get_table(self, object_list):
-        """Project titles for the rows shown, in one query."""
-        rows = list(object_list)
-        titles = project_titles(row.project_slug for row in rows)
-        for row in rows:
-            row.project_title = titles[row.project_slug]
-        return super().get_table(rows)
 
     def to_row_dict(self, item):
         if not hasattr(self, "_titles"):
