@@ -2,8 +2,13 @@
 
 Unit and API tests use pytest-django's test database (SQLite, or PostgreSQL when DATABASE_URL says so).
 Builder and browser tests talk to a real CMS process over HTTP, as the builder does in production: the
-`cms_server` fixture migrates a fresh database (a new SQLite file, or a new PostgreSQL database created for
-the session), loads content/, and serves it on a free port.
+`cms_server` fixture gives one a fresh database (a new SQLite file, or a new PostgreSQL database created for
+the session) with content/ loaded, and serves it on a free port. That database is a copy of a template made
+once per session (tests/cms_databases.py), so a CMS start costs one web server start, not three Django
+processes of migrations and loading.
+
+Waiting: `wait_until(condition, timeout, message)` polls a condition and fails with the message; tests wait
+on what they expect to happen, never for a fixed time.
 """
 
 from __future__ import annotations
@@ -14,15 +19,16 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import requests
 
+from tests import cms_databases
+
 REPO = Path(__file__).resolve().parent.parent
 CONTENT = REPO / "content"
+SCRATCH = "scratch"  # CmsServer(start_from=SCRATCH): migrate and load on an empty database
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-dev-shm-usage"]
@@ -32,6 +38,20 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def wait_until(condition, timeout: float = 15, message: str = "the condition did not come true",
+               interval: float = 0.1):
+    """Poll `condition` until it returns something truthy, and return that; fail the test with `message`
+    after `timeout` seconds. The one way tests wait: on what they expect, not for a fixed time."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"{message} (waited {timeout} s)")
+        time.sleep(interval)
 
 
 def wait_for(url: str, timeout: float = 60) -> None:
@@ -77,6 +97,11 @@ class LocalStripe:
         self.process.wait(timeout=10)
 
 
+def pytest_sessionfinish(session, exitstatus):
+    """The CMS templates (cms_databases) live as long as the session."""
+    cms_databases.drop_templates()
+
+
 @pytest.fixture(autouse=True)
 def fresh_rate_limits():
     """Every test starts with empty in-memory rate-limit counters (core/ratelimit.py), as each test starts
@@ -89,6 +114,17 @@ def fresh_rate_limits():
 
 @pytest.fixture(scope="session")
 def localstripe():
+    """The session's CMS process (cms_server) registers its webhook here: events go to that CMS."""
+    server = LocalStripe()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def localstripe_without_webhooks():
+    """A localstripe on which no webhook is ever registered, shared by the in-process tests that count
+    Stripe objects (bad input, fuzzing) or must lose every webhook (reconcile): with no webhook, nothing one
+    test does at Stripe can reach another's database. Each test flushes it before use."""
     server = LocalStripe()
     yield server
     server.stop()
@@ -99,8 +135,12 @@ class CmsServer:
     paying through localstripe (which sends it signed webhooks) when one is given."""
 
     def __init__(self, workdir: Path, content: Path = CONTENT, stripe: LocalStripe | None = None,
-                 extra_env: dict | None = None):
+                 extra_env: dict | None = None, start_from: str | None = None):
+        """start_from: the template its database is copied from (cms_databases.DEMO or MIGRATED); by
+        default DEMO when `content` and `extra_env` allow it; SCRATCH runs migrate and load_content on an
+        empty database, as every start did before the templates."""
         self.workdir = workdir
+        self.start_from = start_from or cms_databases.template_for(content, extra_env)
         self.content = content
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -120,23 +160,39 @@ class CmsServer:
         self.stripe = stripe
         if stripe is not None:
             self.env["STRIPE_API_BASE"] = stripe.url
-        self._pg_db = None
-        database_url = os.environ.get("DATABASE_URL", "")
-        if database_url.startswith("postgres"):
-            self._pg_db = f"vda_e2e_{uuid.uuid4().hex[:8]}"
-            self._pg_admin_url = database_url
-            self._pg_query(f'CREATE DATABASE "{self._pg_db}"')
-            parts = urlsplit(database_url)
-            self.env["DATABASE_URL"] = urlunsplit(parts._replace(path="/" + self._pg_db))
+        self._pg_db = None  # created by start(), from the template
+        self._extra_env = dict(extra_env or {})
+        if cms_databases.postgres_admin_url():
+            self._pg_db = cms_databases.new_postgres_name()
+            self._pg_admin_url = cms_databases.postgres_admin_url()
+            self.env["DATABASE_URL"] = cms_databases.postgres_url(self._pg_db)
         else:
             self.env.pop("DATABASE_URL", None)
         self.process = None
 
     def _pg_query(self, sql: str) -> None:
-        import psycopg
+        cms_databases.postgres_query(sql)
 
-        with psycopg.connect(self._pg_admin_url, autocommit=True) as conn:
-            conn.execute(sql)
+    def template_env(self) -> dict:
+        """This CMS's environment without what is its own (database, folders, extra variables, Stripe):
+        the environment its template is made in."""
+        env = {k: v for k, v in self.env.items() if k not in self._extra_env}
+        env.pop("STRIPE_API_BASE", None)
+        return env
+
+    def _create_database(self) -> None:
+        """Its database: a copy of its template, or (SCRATCH) an empty one that start() migrates."""
+        if self.start_from == SCRATCH:
+            if self._pg_db:
+                self._pg_query(f'CREATE DATABASE "{self._pg_db}"')
+            self.manage("migrate", "--noinput", "-v0")
+            self.manage("load_content", str(self.content))
+            self.manage("ensure_admin")
+            return
+        cms_databases.clone(cms_databases.template(self.start_from, self.template_env()), self.workdir,
+                            self._pg_db)
+        if self.start_from == cms_databases.MIGRATED:  # its own content (or media elsewhere): loaded here
+            cms_databases.run_django(self.env, cms_databases.load_demo_code(self.content))
 
     def manage(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         done = subprocess.run([sys.executable, str(REPO / "cms" / "manage.py"), *args], env=self.env,
@@ -146,9 +202,7 @@ class CmsServer:
         return done
 
     def start(self) -> "CmsServer":
-        self.manage("migrate", "--noinput", "-v0")
-        self.manage("load_content", str(self.content))
-        self.manage("ensure_admin")
+        self._create_database()
         self.log = open(self.workdir / "cms.log", "w")
         self.process = subprocess.Popen(
             [sys.executable, str(REPO / "cms" / "manage.py"), "runserver", f"127.0.0.1:{self.port}", "--noreload"],

@@ -8,7 +8,7 @@ import pytest
 from django.test import override_settings
 
 from donations import gateway
-from donations.models import Donation, Donor, LedgerEntry
+from donations.models import Donation, Donor, LedgerEntry, StripeEvent
 from tests import factories
 from tests.conftest import WEBHOOK_SECRET, LocalStripe
 
@@ -59,6 +59,16 @@ def card(number="4242424242424242"):
 def confirm_card(setup_intent_id, number="4242424242424242"):
     """What Stripe.js's confirmCardSetup does in the browser."""
     return gateway.client().v1.setup_intents.confirm(setup_intent_id, {"payment_method": card(number).id})
+
+
+def payment_intents_of(donation_id) -> list:
+    """The PaymentIntents Stripe holds for one donation (our metadata names it on each)."""
+    listed = gateway.client().v1.payment_intents.list({"limit": 100}).data
+    return [pi for pi in listed if (pi.to_dict().get("metadata") or {}).get("donation") == str(donation_id)]
+
+
+def webhook_processed(kind: str) -> bool:
+    return StripeEvent.objects.filter(type=kind).exists()
 
 
 def wait_until(predicate, timeout=10.0):
@@ -171,7 +181,10 @@ def test_one_off_gift_is_recorded_once_and_moves_the_totals(client, webhooks_to,
     assert totals == {"raised": 2563, "currency": "EUR", "donors": 1, "goal": 4_000_000}
     again = post_json(client, body["confirm_url"], {"setup_intent": "seti_whatever"})
     assert again.json()["status"] == "succeeded"  # idempotent: no second charge
-    time.sleep(1.5)
+    assert len(payment_intents_of(body["donation"])) == 1, "Stripe was asked to charge once"
+    # the webhook's StripeEvent row is written in the transaction of any row it writes: once it is there,
+    # the webhook has added whatever it was going to add
+    assert wait_until(lambda: webhook_processed("payment_intent.succeeded")), "the webhook came"
     assert LedgerEntry.objects.count() == 1
 
 
@@ -201,7 +214,7 @@ def test_card_declined_at_charge_records_nothing_as_paid(client, webhooks_to, pr
     response = post_json(client, body["confirm_url"], {"setup_intent": donation.stripe_setup_intent})
     assert response.status_code == 200
     assert response.json()["status"] == "failed" and "refusée" in response.json()["message"]
-    time.sleep(1.5)  # the payment_failed webhook has had time to arrive
+    assert wait_until(lambda: webhook_processed("payment_intent.payment_failed")), "the webhook came"
     assert not LedgerEntry.objects.exists()
     assert Donation.objects.get(pk=donation.pk).status == "failed"
 

@@ -25,7 +25,7 @@ from django.db import connection
 from donations import gateway, live_projects
 from donations.models import Donation, Donor, LedgerEntry
 from tests import factories
-from tests.conftest import REPO, LocalStripe
+from tests.conftest import REPO
 from tests.test_donations_api import confirm_card, post_json, valid
 
 pytestmark = pytest.mark.django_db  # in-process and one thread: the fast, rolled-back kind
@@ -37,10 +37,8 @@ STRIPE_DOWN = "Le service de paiement ne répond pas"
 
 
 @pytest.fixture(scope="module")
-def stripe_server():
-    server = LocalStripe()
-    yield server
-    server.stop()
+def stripe_server(localstripe_without_webhooks):
+    return localstripe_without_webhooks  # flushed by each test's fixture below
 
 
 @pytest.fixture

@@ -30,7 +30,6 @@ from donations.ledger import project_totals, refund_key
 from donations.models import Donation, Donor, LedgerEntry, StripeEvent
 from tests import factories
 from tests import fuzz_strategies as fs
-from tests.conftest import LocalStripe
 from tests.stripe_events import WEBHOOK_SECRET, sign
 
 pytestmark = pytest.mark.django_db
@@ -53,10 +52,8 @@ def report():
 
 
 @pytest.fixture(scope="module")
-def stripe_server():
-    server = LocalStripe()
-    yield server
-    server.stop()
+def stripe_server(localstripe_without_webhooks):
+    return localstripe_without_webhooks  # flushed by each test's fixture below
 
 
 @pytest.fixture

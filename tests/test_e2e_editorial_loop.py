@@ -17,7 +17,6 @@ import shutil
 import subprocess
 import sys
 import threading
-import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -25,7 +24,7 @@ import requests
 from playwright.sync_api import expect
 
 from site_builder.serve import make_server
-from tests.conftest import REPO, CmsServer, free_port
+from tests.conftest import REPO, CmsServer, free_port, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -34,18 +33,6 @@ FIRST_INTRO = "Un premier chapeau, tapé avant d'ouvrir l'aperçu."
 NEW_INTRO = "Un chapeau réécrit dans l'éditeur, visible dans l'aperçu avant d'être publié."
 PAPER = "rgb(251, 247, 242)"  # --paper in themes/vision/static/css/site.css: the body's background
 SCREENSHOT_FOR_THE_LEAD = "/tmp/preview-screenshot.png"
-
-
-def wait_until(condition, timeout: float, message: str, interval: float = 0.2):
-    """Poll `condition` until it returns something truthy (returned), or fail with `message`."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"{message} (waited {timeout} s)")
-        time.sleep(interval)
 
 
 @pytest.fixture(scope="module")

@@ -242,7 +242,7 @@ def test_a_burst_waits_for_quiet_and_makes_one_build(hook, settings):
 
     def editors():
         for i in range(1, 6):
-            time.sleep(0.1)
+            time.sleep(0.1)  # the scenario's pace (a publish every 0.1 s, under the 0.5 s quiet), not a wait
             request_build(f"Publication {i}")
         connection.close()  # this thread's own connection, or the test database cannot be dropped
         done.set()

@@ -20,7 +20,6 @@ from donations import confirmed, gateway
 from donations.management.commands import reconcile_stripe
 from donations.models import Donation, LedgerEntry
 from tests import factories
-from tests.conftest import LocalStripe
 from tests.test_donations_api import confirm_card, post_json, valid
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -79,10 +78,8 @@ class DateFilteringStripe:
 
 
 @pytest.fixture(scope="module")
-def silent_stripe():
-    server = LocalStripe()  # no webhook registered: as if every delivery had been lost
-    yield server
-    server.stop()
+def silent_stripe(localstripe_without_webhooks):
+    return localstripe_without_webhooks  # no webhook registered: as if every delivery had been lost
 
 
 @pytest.fixture(scope="module")
