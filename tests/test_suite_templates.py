@@ -11,7 +11,7 @@ import sqlite3
 import pytest
 
 from tests import cms_databases
-from tests.conftest import SCRATCH, CmsServer
+from tests.conftest import CmsServer
 
 pytestmark = pytest.mark.slow
 
