@@ -4,7 +4,7 @@ Every block is a StructBlock registered with grapple, so the API types each one 
 and the builder knows exactly what it receives. A block is defined here once: content/*.yaml loads through
 its definition (core/content_streams.py), and tests/test_blocks_single_source.py fails when a block type is
 missing from the builder's GraphQL fragment (site_builder/queries.py), its normaliser table
-(site_builder/normalize.py) or the theme's `block` macro (themes/vision/templates/macros.html).
+(site_builder/blocks.py) or the theme's `block` macro (themes/vision/templates/macros.html).
 Choosers go through `PrefetchingChooserMixin` so a bulk read of many pages resolves all their images and
 pages in one query per model (see api/prefetch.py).
 """
