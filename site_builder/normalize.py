@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import posixpath
 from urllib.parse import quote, unquote, urlsplit
 
+from .blocks import BLOCK_NORMALIZERS
 from .filters import date_iso
 
 PAGE_TYPES = {
@@ -102,9 +103,12 @@ class Normalizer:
     def blocks(self, items, projects_by_id) -> list[dict]:
         out = []
         for item in items or []:
+            if not isinstance(item, dict):
+                self.warn(f"a block is not an object ({item!r}); left out")
+                continue
             try:
                 block = self.block(item, projects_by_id)
-            except (KeyError, TypeError, ValueError) as exc:
+            except (AttributeError, KeyError, TypeError, ValueError) as exc:
                 self.warn(f"block {item.get('field')} could not be read ({exc!r}); left out")
                 continue
             if block is not None:
@@ -112,48 +116,13 @@ class Normalizer:
         return out
 
     def block(self, b: dict, projects_by_id) -> dict | None:
+        """One block through its entry in the table of block types (site_builder/blocks.py)."""
         kind = b.get("field")
-        if kind == "rich_text":
-            return {"type": "rich_text", "html": b.get("value") or ""} if b.get("value") else None
-        if kind == "heading":
-            return {"type": "heading", "text": b["text"], "level": int(b.get("level") or 2)}
-        if kind == "image":
-            image = self.image(b.get("image"))
-            if image is None:
-                self.warn("an image block has no image; left out")
-                return None
-            return {"type": "image", "image": image, "caption": b.get("caption") or "",
-                    "credit": b.get("credit") or image["credit"]}
-        if kind == "gallery":
-            images = [{"image": self.image(i.get("image")), "caption": i.get("caption") or ""}
-                      for i in b.get("items") or []]
-            images = [i for i in images if i["image"]]
-            return {"type": "gallery", "images": images} if images else None
-        if kind == "quote":
-            return {"type": "quote", "text": b["text"], "attribution": b.get("attribution") or "",
-                    "role": b.get("role") or ""}
-        if kind == "video":
-            return {"type": "video", "url": b["url"], "title": b["title"], "provider": b.get("provider") or "",
-                    "poster": self.image(b.get("poster"), "poster"), "transcript": b.get("transcript") or ""}
-        if kind == "key_figure":
-            return {"type": "key_figure", "value": b["value"], "unit": b.get("unit") or "",
-                    "label": b.get("text") or ""}
-        if kind == "cta":
-            project = (b.get("project") or {}).get("id")
-            if project and self.refs is not None:
-                self.refs.add(str(project))
-            return {"type": "cta", "text": b["text"], "button_label": b.get("buttonLabel") or "Je donne",
-                    "project": projects_by_id.get(str(project)) if project else None}
-        if kind == "document":
-            doc = b.get("document")
-            if not doc:
-                return None
-            file_name = doc.get("file") or ""
-            return {"type": "document", "title": b.get("documentTitle") or b.get("title") or doc.get("title") or "",
-                    "url": self.media(b.get("fileUrl")), "size_bytes": doc.get("fileSize"),
-                    "extension": file_name.rsplit(".", 1)[-1].upper() if "." in file_name else ""}
-        self.warn(f"unknown block type {kind!r}; left out")
-        return None
+        normalize = BLOCK_NORMALIZERS.get(kind)
+        if normalize is None:
+            self.warn(f"unknown block type {kind!r} (no entry in site_builder/blocks.py); left out")
+            return None
+        return normalize(self, b, projects_by_id)
 
 
 def site_path(url_path: str, root_path: str) -> str:

@@ -1,8 +1,12 @@
 """StreamField blocks shared by stories, projects and standard pages.
 
 Every block is a StructBlock registered with grapple, so the API types each one (`ImageBlock`, `QuoteBlock`…)
-and the builder knows exactly what it receives. Choosers go through `PrefetchingChooserMixin` so a bulk read
-of many pages resolves all their images and pages in one query per model (see api/prefetch.py).
+and the builder knows exactly what it receives. A block is defined here once: content/*.yaml loads through
+its definition (core/content_streams.py), and tests/test_blocks_single_source.py fails when a block type is
+missing from the builder's GraphQL fragment (site_builder/queries.py), its normaliser table
+(site_builder/blocks.py) or the theme's `block` macro (themes/vision/templates/macros.html).
+Choosers go through `PrefetchingChooserMixin` so a bulk read of many pages resolves all their images and
+pages in one query per model (see api/prefetch.py).
 """
 
 import re
@@ -145,6 +149,7 @@ class KeyFigureBlock(blocks.StructBlock):
     class Meta:
         icon = "pick"
         label = _("Chiffre clé")
+        yaml_aliases = {"label": "text"}  # content/*.yaml name it `label`, like a project's key figures
 
 
 @register_streamfield_block
@@ -185,6 +190,7 @@ class DocumentBlock(blocks.StructBlock):
     class Meta:
         icon = "doc-full"
         label = _("Document")
+        yaml_aliases = {"file": "document"}  # content/*.yaml: the file's name in content/documents/
 
 
 class BodyBlock(blocks.StreamBlock):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import uuid
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,18 +17,19 @@ from django.core.files.images import ImageFile
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
+from wagtail.blocks import ChooserBlock
 from wagtail.documents import get_document_model
+from wagtail.documents.models import AbstractDocument
 from wagtail.images import get_image_model
+from wagtail.images.models import AbstractImage
 from wagtail.models import Locale, Page, Site
 
+from core import content_streams
+from core.content_streams import ContentError
 from core.models import ContentFingerprint, HomePage, SiteSettings, StandardPage
 from projects.models import (BudgetLine, Partner, ProjectGalleryImage, ProjectIndexPage, ProjectKeyFigure,
                              ProjectPage, ProjectTheme, ProjectUpdate, SuggestedAmount)
 from stories.models import StoryIndexPage, StoryPage
-
-
-class ContentError(Exception):
-    """Raised with the file and the item at fault, so a content author can fix it."""
 
 
 def _coordinate(value):
@@ -121,48 +121,26 @@ class ContentLoader:
             raise ContentError(f"{where}: unknown image {name!r} (not in images.yaml)") from None
 
     # ---- streams -----------------------------------------------------------------------------------
-    def stream(self, blocks, where) -> list[dict]:
-        """YAML blocks -> StreamField raw data (what Wagtail stores as JSON)."""
-        raw = []
-        for i, block in enumerate(blocks or []):
-            kind, value = block.get("type"), block.get("value")
-            at = f"{where}, block {i + 1} ({kind})"
-            if kind == "rich_text":
-                raw.append({"type": kind, "value": str(value)})
-            elif kind == "heading":
-                raw.append({"type": kind, "value": {"text": value["text"], "level": str(value.get("level", 2))}})
-            elif kind == "image":
-                raw.append({"type": kind, "value": {"image": self.image(value["image"], at).pk,
-                                                    "caption": value.get("caption", ""),
-                                                    "credit": value.get("credit", "")}})
-            elif kind == "gallery":
-                raw.append({"type": kind, "value": [
-                    {"type": "item", "id": str(uuid.uuid4()), "value": {"image": self.image(item["image"], at).pk,
-                                               "caption": item.get("caption", "")}} for item in value]})
-            elif kind == "quote":
-                raw.append({"type": kind, "value": {"text": value["text"], "attribution": value["attribution"],
-                                                    "role": value.get("role", "")}})
-            elif kind == "video":
-                poster = self.image(value.get("poster"), at)
-                raw.append({"type": kind, "value": {"url": value["url"], "title": value["title"],
-                                                    "poster": poster.pk if poster else None,
-                                                    "transcript": value.get("transcript", "")}})
-            elif kind == "key_figure":
-                raw.append({"type": kind, "value": {"value": str(value["value"]), "unit": value.get("unit", ""),
-                                                    "text": value.get("label") or value.get("text", "")}})
-            elif kind == "cta":
-                project = self.projects.get(value.get("project")) if value.get("project") else None
-                if value.get("project") and project is None:
-                    raise ContentError(f"{at}: unknown project {value['project']!r}")
-                raw.append({"type": kind, "value": {"text": value["text"],
-                                                    "button_label": value.get("button_label", "Je donne"),
-                                                    "project": project.pk if project else None}})
-            elif kind == "document":
-                doc = self.load_document(value["file"], value.get("title") or value["file"])
-                raw.append({"type": kind, "value": {"document": doc.pk, "title": value.get("title", "")}})
-            else:
-                raise ContentError(f"{at}: unknown block type {kind!r}")
-        return raw
+    def stream(self, model, field_name: str, items, where):
+        """YAML blocks -> the value of `model.field_name` (a StreamField), read through its blocks' own
+        definitions (core/content_streams.py): nothing here depends on a block type."""
+        stream_block = model._meta.get_field(field_name).stream_block
+        return content_streams.stream_value(stream_block, items, where, self.resolve)
+
+    def resolve(self, block: ChooserBlock, reference, fields, where):
+        """A chooser's YAML reference -> the object: an image's file name (images.yaml), a document's file
+        name (documents/, created with the block's `title` or its file name), a project's slug."""
+        model = block.model_class
+        if issubclass(model, AbstractImage):
+            return self.image(reference, where)
+        if issubclass(model, AbstractDocument):
+            return self.load_document(reference, fields.get("title") or reference)
+        if issubclass(model, Page):
+            page = self.projects.get(reference)
+            if page is None or not isinstance(page, tuple(block.target_models)):
+                raise ContentError(f"{where}: unknown project {reference!r}")
+            return page
+        raise ContentError(f"{where}: a {model.__name__} cannot be chosen from content/ yet")
 
     # ---- pages -------------------------------------------------------------------------------------
     def upsert_page(self, parent: Page, model, slug: str, source, fill) -> Page:
@@ -220,7 +198,7 @@ class ContentLoader:
             page.title = home_data["title"]
             page.intro = home_data.get("intro", "")
             page.hero_image = self.image(home_data.get("hero"), "site.yaml home")
-            page.body = self.stream(home_data.get("body"), "site.yaml home")
+            page.body = self.stream(HomePage, "body", home_data.get("body"), "site.yaml home")
             page.seo_title = site_data.get("name", "")
 
         home = self.upsert_page(root, HomePage, "accueil", home_data, fill_home)
@@ -279,7 +257,7 @@ class ContentLoader:
                 page.start_date, page.end_date = data.get("start_date"), data.get("end_date")
                 page.goal_amount, page.currency = int(data["goal"]), data.get("currency", "EUR")
                 page.beneficiaries, page.featured = int(data.get("beneficiaries", 0)), bool(data.get("featured"))
-                page.body = self.stream(data.get("body"), where)
+                page.body = self.stream(ProjectPage, "body", data.get("body"), where)
                 page.partners = partners
                 page.key_figures = [ProjectKeyFigure(value=f["value"], unit=f.get("unit", ""), label=f["label"])
                                     for f in data.get("key_figures") or []]
@@ -290,10 +268,11 @@ class ContentLoader:
                 page.gallery_images = [ProjectGalleryImage(image=self.image(g["image"], where),
                                                            caption=g.get("caption", ""))
                                        for g in data.get("gallery") or []]
+                # an update's YAML lists its photos' file names: each is an image block of its stream
                 page.updates = [ProjectUpdate(date=u["date"], title=u["title"], text=u["text"],
-                                              photos=[{"type": "image", "value": {
-                                                  "image": self.image(img, where).pk, "caption": "", "credit": ""}}
-                                                  for img in u.get("images") or []])
+                                              photos=self.stream(ProjectUpdate, "photos", [
+                                                  {"type": "image", "value": {"image": img}}
+                                                  for img in u.get("images") or []], f"{where}, update {u['title']!r}"))
                                 for u in data.get("updates") or []]
 
             self.projects[data["slug"]] = self.upsert_page(index, ProjectPage, data["slug"], data, fill)
@@ -304,7 +283,7 @@ class ContentLoader:
 
             def fill(page, data=data, where=where):
                 page.title, page.intro = data["title"], data.get("intro", "")
-                page.body = self.stream(data.get("body"), where)
+                page.body = self.stream(StandardPage, "body", data.get("body"), where)
 
             self.upsert_page(home, StandardPage, data["slug"], data, fill)
 
@@ -322,7 +301,7 @@ class ContentLoader:
                 page.title, page.date, page.author = data["title"], data["date"], data["author"]
                 page.hero_image = self.image(data.get("hero"), where)
                 page.intro = data["intro"]
-                page.body = self.stream(data.get("body"), where)
+                page.body = self.stream(StoryPage, "body", data.get("body"), where)
                 page.related_projects = related
                 page.tags.set(data.get("tags") or [], clear=True)
 
