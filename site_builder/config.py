@@ -34,6 +34,9 @@ DEFAULT_BASE_URL = "http://127.0.0.1:8080"
 DONATE_URL = "/donner/"  # the giving page (form for any project), made by the builder
 THANK_YOU_URL = "/donner/merci/"  # where a gift lands (`?don=<id>`), made by the builder
 TOTALS_PATH = "/donate/totals.json"  # the donation endpoint's live totals, under its origin
+# The donation endpoint's paths the site's forms and scripts call (cms/donations/API.md), under its origin.
+DONATE_ENDPOINT_PATHS = {"pay_url": "/donate/pay/", "intents_url": "/donate/api/intents/",
+                         "donations_url": "/donate/api/donations/"}
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,12 @@ class BuildConfig:
     def totals_url(self) -> str:
         """Where pages read live totals: the donation endpoint's origin, or the site's own /donate/ proxy."""
         return self.donate_api_base + TOTALS_PATH
+
+    @property
+    def donate_endpoints(self) -> dict:
+        """{pay_url, intents_url, donations_url}: the no-JS form's target, where donate.js creates a gift,
+        and the prefix of a gift's public status (thanks.js), all on the donation endpoint's origin."""
+        return {name: self.donate_api_base + path for name, path in DONATE_ENDPOINT_PATHS.items()}
 
     @functools.cached_property
     def theme_stamp(self) -> str:

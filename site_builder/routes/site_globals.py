@@ -40,6 +40,7 @@ def donate_settings(config: BuildConfig, rules: dict, open_projects: list[dict])
     donationRules), so the form never promises what the server refuses."""
     return {
         "api_base": config.donate_api_base,
+        **config.donate_endpoints,
         "min_amount": {c: r["minAmount"] for c, r in rules.items()},
         "max_amount": {c: r["maxAmount"] for c, r in rules.items()},
         "fee_rate_bp": next(iter(rules.values()), {}).get("feeRateBp", 0),
