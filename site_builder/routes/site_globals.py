@@ -27,11 +27,21 @@ def site_urls(pages: PagesByKind) -> dict:
     }
 
 
-def navigation(pages: PagesByKind) -> tuple[list[dict], list[dict]]:
-    """(main menu, footer menu): the two indexes and a few standard pages; every standard page."""
-    nav = [{"title": r["title"], "url": r["url"]} for r in (pages.project_index, pages.story_index) if r]
-    nav += [{"title": r["title"], "url": r["url"]} for r in pages.standard if r["slug"] in NAV_STANDARD_SLUGS]
-    footer_nav = [{"title": r["title"], "url": r["url"]} for r in pages.standard]
+def menu_links(items) -> list[dict]:
+    """The API's menu (public links only) as the theme's `{title, url}`: a page by its path on this site,
+    so its link and `aria-current` hold whatever `--base-url` is; an address as the editor typed it."""
+    return [{"title": item["title"], "url": item.get("path") or item["url"]} for item in items or [] if item]
+
+
+def navigation(pages: PagesByKind, settings: dict) -> tuple[list[dict], list[dict]]:
+    """(main menu, footer menu): the editors' menus (Réglages du site); without them (a CMS older than its
+    menus), the two indexes and a few standard pages, and every standard page."""
+    nav = menu_links(settings.get("mainMenu"))
+    if not nav:
+        nav = [{"title": r["title"], "url": r["url"]} for r in (pages.project_index, pages.story_index) if r]
+        nav += [{"title": r["title"], "url": r["url"]} for r in pages.standard if r["slug"] in NAV_STANDARD_SLUGS]
+    footer_nav = menu_links(settings.get("footerMenu")) or [{"title": r["title"], "url": r["url"]}
+                                                            for r in pages.standard]
     return nav, footer_nav
 
 
@@ -54,7 +64,7 @@ def site_globals(pages: PagesByKind, globals_: dict, config: BuildConfig, *, rul
     settings = globals_.get("settings") or {}
     sites = globals_.get("siteSettings") or []
     home = pages.home or {}
-    nav, footer_nav = navigation(pages)
+    nav, footer_nav = navigation(pages, settings)
     return {
         "name": (sites[0].get("siteName") if sites else None) or "Vision d'Amour",
         "tagline": settings.get("tagline") or "", "base_url": config.base_url, "lang": "fr",
