@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1
 AXE_VERSION := 4.14.1
 AXE := .tools/node_modules/axe-core/axe.min.js
 
-.PHONY: demo test install system-deps build-site bench clean
+.PHONY: demo test install system-deps update-public bench clean
 
 $(STAMP): requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -36,7 +36,8 @@ $(AXE):
 test: install system-deps $(AXE)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-build-site: install
+# Bring public/ up to date from a running CMS (only what changed since the last build of public/).
+update-public: install
 	$(PY) -m site_builder build --api $${API_URL:-http://127.0.0.1:8000/graphql/} --out $${OUT:-public}
 
 bench: install

@@ -48,7 +48,7 @@ for _ in $(seq 1 60); do
 done
 
 echo "==> static site build"
-$PY cms/manage.py build_site --now
+$PY cms/manage.py update_site --now
 
 echo "==> publishing worker (a build on every publish; scheduled publishing)"
 $PY cms/manage.py publishing_worker >var/worker.log 2>&1 &

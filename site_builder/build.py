@@ -20,14 +20,13 @@ import requests
 
 from . import client, feeds, queries
 from . import state as build_state
+from .config import DEFAULT_THEME, BuildConfig
 from .filters import FILTERS
 from .normalize import MediaMap
-from .site import NormalizationCache, SiteData, build_site
-from .state import BuildState, content_stamp, theme_stamp
+from .routes import site_routes
+from .site import NormalizationCache, SiteData
+from .state import BuildState, content_stamp
 
-REPO_DIR = Path(__file__).resolve().parent.parent
-DEFAULT_THEME = REPO_DIR / "themes" / "vision"
-DEFAULT_CACHE = REPO_DIR / ".build-cache"
 log = logging.getLogger("site_builder")
 
 
@@ -166,59 +165,35 @@ def api_error_message(error: dict, data: dict) -> str:
     return client.describe(error)
 
 
-def totals_url_for(donate_api_base: str) -> str:
-    """Where pages read live totals: the donation endpoint's origin, or the site's own /donate/ proxy."""
-    return f"{donate_api_base.rstrip('/')}/donate/totals.json"
-
-
-def build_params(api_url: str, *, base_url: str, media_url: str | None, theme: Path, totals_url: str | None,
-                 donate_api_base: str) -> dict:
-    """Everything besides content that shapes the output: when one changes, the next build is a full one."""
-    return {"api_origin": "{0.scheme}://{0.netloc}".format(urlsplit(api_url)), "base_url": base_url.rstrip("/"),
-            "media_url": media_url, "theme": str(Path(theme).resolve()), "theme_stamp": theme_stamp(theme),
-            "totals_url": totals_url, "donate_api_base": donate_api_base}
-
-
-def make_site(pages: list[dict], globals_: dict, params: dict, *, stamps: dict | None = None,
+def make_site(pages: list[dict], globals_: dict, config: BuildConfig, *, stamps: dict | None = None,
               cache: NormalizationCache | None = None) -> tuple[SiteData, MediaMap]:
     """The API's answer -> routes. Full builds, incremental builds and the CMS preview all go through here."""
-    media = MediaMap(api_origin=params["api_origin"], media_url=params["media_url"])
-    sites = globals_.get("siteSettings") or []
-    site_name = (sites[0].get("siteName") if sites else None) or "Vision d'Amour"
-    site_data = build_site(pages, base_url=params["base_url"], media=media, site_name=site_name,
-                           totals_url=params["totals_url"], settings=globals_.get("settings") or {},
-                           donate_api_base=params["donate_api_base"], totals=globals_.get("donationTotals") or [],
-                           donation_rules=globals_.get("donationRules") or [],
-                           site_totals=globals_.get("siteTotals"), stamps=stamps, cache=cache)
+    media = MediaMap(api_origin=config.api_origin, media_url=config.media_url)
+    site_data = site_routes(pages, globals_, config, media, stamps=stamps, cache=cache)
     return site_data, media
 
 
 GLOBAL_FIELDS = ("donationRules", "donationTotals", "siteTotals", "siteSettings", "settings")
 
 
-def build(api_url: str, out: Path, *, base_url: str = "http://127.0.0.1:8080", media_url: str | None = None,
-          theme: Path = DEFAULT_THEME, cache_dir: Path = DEFAULT_CACHE, workers: int | None = None,
-          strict: bool = False, totals_url: str | None = "/donate/totals.json",
-          donate_api_base: str = "", api_token: str | None = None) -> BuildResult:
-    """The full build: every page from one pull, written to a new folder swapped in whole. `api_token`:
-    the CMS's build token (default: SITE_BUILD_API_TOKEN from the environment, see client.py)."""
-    with build_state.locked(out, cache_dir):
-        return _full_build(api_url, Path(out), base_url=base_url, media_url=media_url, theme=theme,
-                           cache_dir=cache_dir, workers=workers, strict=strict, totals_url=totals_url,
-                           donate_api_base=donate_api_base, api_token=api_token)
+def build(api_url: str | BuildConfig, out: Path, **options) -> BuildResult:
+    """The full build: every page from one pull, written to a new folder swapped in whole.
+
+    `api_url`: the CMS's GraphQL endpoint, `options` being BuildConfig's other fields (base_url, media_url,
+    cache_dir, api_token…), or a whole BuildConfig (then `options` override some of it)."""
+    config = BuildConfig.of(api_url, **options)
+    with build_state.locked(out, config.cache_dir):
+        return _full_build(config, Path(out))
 
 
-def _full_build(api_url: str, out: Path, *, base_url, media_url, theme, cache_dir, workers, strict, totals_url,
-                donate_api_base, api_token: str | None = None) -> BuildResult:
+def _full_build(config: BuildConfig, out: Path) -> BuildResult:
     result = BuildResult(out=out, kind="full")
-    params = build_params(api_url, base_url=base_url, media_url=media_url, theme=theme, totals_url=totals_url,
-                          donate_api_base=donate_api_base)
     t0 = time.perf_counter()
-    data, api_errors = client.fetch_partial(api_url, queries.SITE_PULL, token=api_token)
+    data, api_errors = client.fetch_partial(config.api_url, queries.SITE_PULL, token=config.api_token)
     result.timings["api_seconds"] = time.perf_counter() - t0
 
     t1 = time.perf_counter()
-    state = BuildState(params=params, globals={k: data.get(k) for k in GLOBAL_FIELDS})
+    state = BuildState(params=config.output_params(), globals={k: data.get(k) for k in GLOBAL_FIELDS})
     pages = [p for p in data["sitePages"] if p]
     for page in pages:
         state.raw[str(page["id"])] = page
@@ -227,7 +202,7 @@ def _full_build(api_url: str, out: Path, *, base_url, media_url, theme, cache_di
     state.order = [page_id for page_id, _ in index]
     # a page the API could not answer gets no version: the next build asks for it again
     state.versions = {page_id: version for page_id, version in index if page_id in state.raw}
-    site_data, media = make_site(state.pages(), state.globals, params, stamps=state.stamps, cache=state.cache)
+    site_data, media = make_site(state.pages(), state.globals, config, stamps=state.stamps, cache=state.cache)
     result.warnings = [api_error_message(e, data) for e in api_errors] + site_data.warnings
     result.timings["model_seconds"] = time.perf_counter() - t1
 
@@ -235,16 +210,16 @@ def _full_build(api_url: str, out: Path, *, base_url, media_url, theme, cache_di
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
         t2 = time.perf_counter()
-        rendered = render(site_data, staging, theme, workers)
+        rendered = render(site_data, staging, config.theme, config.workers)
         result.errors = rendered.get("errors", [])
         written = rendered.get("written", [])
         written += feeds.write_all(site_data, staging)
         result.timings["render_seconds"] = time.perf_counter() - t2
         t3 = time.perf_counter()
-        if media_url is None:
-            result.media_files = fetch_media(media.wanted, staging, cache_dir / "media")
+        if config.media_url is None:
+            result.media_files = fetch_media(media.wanted, staging, config.cache_dir / "media")
         result.timings["media_seconds"] = time.perf_counter() - t3
-        if strict and (result.errors or result.warnings):
+        if config.strict and (result.errors or result.warnings):
             raise BuildError("strict build: " + "; ".join((result.errors + result.warnings)[:10]))
         if not any(r.url == "/" for r in site_data.routes) or "index.html" not in written:
             raise BuildError("the home page was not built: the previous site is kept")
@@ -255,14 +230,14 @@ def _full_build(api_url: str, out: Path, *, base_url, media_url, theme, cache_di
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    state.signatures = route_signatures(site_data, state.stamps, params, set(rendered.get("failed_urls", [])))
-    build_state.save(state, out, cache_dir)
+    state.signatures = route_signatures(site_data, state.stamps, config, set(rendered.get("failed_urls", [])))
+    build_state.save(state, out, config.cache_dir)
     result.timings["total_seconds"] = time.perf_counter() - t0
     return result
 
 
-def route_signatures(site_data: SiteData, stamps: dict, params: dict, failed_urls: set[str]) -> dict:
+def route_signatures(site_data: SiteData, stamps: dict, config: BuildConfig, failed_urls: set[str]) -> dict:
     """Output file -> signature; a page that failed to render gets none, so the next build tries it again."""
-    global_stamp = site_data.global_stamp() + params["theme_stamp"]
+    global_stamp = site_data.global_stamp() + config.theme_stamp
     return {r.output_path: (None if r.url in failed_urls else r.signature(stamps, global_stamp))
             for r in site_data.routes}

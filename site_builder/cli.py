@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
-from .build import DEFAULT_THEME, BuildError, build, totals_url_for
-from .incremental import build_incremental
+from .build import BuildError, build
 from .client import ApiError
+from .config import BuildConfig
+from .incremental import build_incremental
 
 
 def main(argv=None) -> int:
@@ -24,13 +24,14 @@ def main(argv=None) -> int:
     b.add_argument("--api", required=True, help="GraphQL endpoint, e.g. http://127.0.0.1:8000/graphql/ "
                                                    "(the build token comes from SITE_BUILD_API_TOKEN)")
     b.add_argument("--out", required=True, type=Path, help="output folder (replaced atomically)")
-    b.add_argument("--base-url", default=os.environ.get("SITE_BASE_URL", "http://127.0.0.1:8080"),
-                   help="public address of the site, for canonical links, the feed and the sitemap")
-    b.add_argument("--media-url", default=os.environ.get("SITE_MEDIA_URL") or None,
-                   help="link images to this host instead of copying them into the output")
-    b.add_argument("--donate-api", default=os.environ.get("SITE_DONATE_API", ""),
-                   help="origin of the donation endpoint; empty (default) = same origin, via the CDN's /donate/ proxy")
-    b.add_argument("--theme", type=Path, default=DEFAULT_THEME)
+    # Flags left out take the environment's value, else BuildConfig's default (config.py): defaults live there.
+    b.add_argument("--base-url", help="public address of the site, for canonical links, the feed and the sitemap "
+                                      "(default: SITE_BASE_URL, else http://127.0.0.1:8080)")
+    b.add_argument("--media-url", help="link images to this host instead of copying them into the output "
+                                       "(default: SITE_MEDIA_URL)")
+    b.add_argument("--donate-api", help="origin of the donation endpoint (default: SITE_DONATE_API; empty = same "
+                                        "origin, via the CDN's /donate/ proxy)")
+    b.add_argument("--theme", type=Path, help="theme folder (default: themes/vision)")
     b.add_argument("--workers", type=int, default=None, help="render processes (default: one per core)")
     b.add_argument("--strict", action="store_true", help="fail (and keep the old site) on any page warning")
     b.add_argument("--full", action="store_true", help="rebuild every page (default: only what changed)")
@@ -39,15 +40,13 @@ def main(argv=None) -> int:
     b.add_argument("--json", action="store_true", help="print the result as one JSON line")
     args = parser.parse_args(argv)
 
-    options = dict(base_url=args.base_url, media_url=args.media_url, theme=args.theme, workers=args.workers,
-                   strict=args.strict, donate_api_base=args.donate_api,
-                   totals_url=totals_url_for(args.donate_api))
+    config = config_from_args(args)
     try:
         if args.full:
-            result = build(args.api, args.out, **options)
+            result = build(config, args.out)
         else:
             pages = [p.strip() for p in args.pages.split(",") if p.strip()]
-            result = build_incremental(args.api, args.out, pages=pages, **options)
+            result = build_incremental(config, args.out, pages=pages)
     except (ApiError, BuildError) as exc:
         print(f"build failed, the previous site is unchanged: {exc}", file=sys.stderr)
         return 1
@@ -66,3 +65,10 @@ def main(argv=None) -> int:
               + (f", {len(result.deleted)} files removed" if result.deleted else "") + ")"
               + (f"; full build: {result.full_reason}" if result.full_reason else ""))
     return 0
+
+
+def config_from_args(args: argparse.Namespace, environ=None) -> BuildConfig:
+    """The command line's BuildConfig: its flags, else the environment (BuildConfig.from_environment)."""
+    return BuildConfig.from_environment(args.api, environ, base_url=args.base_url, media_url=args.media_url,
+                                        donate_api_base=args.donate_api, theme=args.theme, workers=args.workers,
+                                        strict=args.strict or None)

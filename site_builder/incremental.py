@@ -28,41 +28,34 @@ from pathlib import Path
 
 from . import client, feeds, queries
 from . import state as build_state
-from .build import (DEFAULT_CACHE, DEFAULT_THEME, GLOBAL_FIELDS, BuildError, BuildResult, _full_build,
-                    api_error_message, build_params, fetch_media, make_site, render, route_signatures)
+from .build import (GLOBAL_FIELDS, BuildError, BuildResult, _full_build, api_error_message, fetch_media,
+                    make_site, render, route_signatures)
+from .config import BuildConfig
 from .site import NormalizationCache
 from .state import content_stamp
 
 log = logging.getLogger("site_builder")
 
 
-def build_incremental(api_url: str, out: Path, *, pages=(), base_url: str = "http://127.0.0.1:8080",
-                      media_url: str | None = None, theme: Path = DEFAULT_THEME, cache_dir: Path = DEFAULT_CACHE,
-                      workers: int | None = None, strict: bool = False,
-                      totals_url: str | None = "/donate/totals.json", donate_api_base: str = "",
-                      api_token: str | None = None) -> BuildResult:
-    """`pages`: ids of pages to pull again even if their version did not change. `api_token`: the CMS's
-    build token (default: SITE_BUILD_API_TOKEN from the environment, see client.py)."""
+def build_incremental(api_url: str | BuildConfig, out: Path, *, pages=(), **options) -> BuildResult:
+    """`pages`: ids of pages to pull again even if their version did not change. `api_url` and `options`:
+    as for `build` (the API's URL and BuildConfig's other fields, or a whole BuildConfig)."""
+    config = BuildConfig.of(api_url, **options)
     out = Path(out)
-    options = dict(base_url=base_url, media_url=media_url, theme=theme, totals_url=totals_url,
-                   donate_api_base=donate_api_base)
-    with build_state.locked(out, cache_dir), gc_paused():
-        params = build_params(api_url, **options)
-        state = build_state.load(out, cache_dir)
+    with build_state.locked(out, config.cache_dir), gc_paused():
+        state = build_state.load(out, config.cache_dir)
         reason = ("no previous build" if state is None else
-                  "the build parameters or the theme changed" if state.params != params else
+                  "the build parameters or the theme changed" if state.params != config.output_params() else
                   "the output folder is missing" if not (out / "index.html").exists() else "")
         if reason:
-            result = _full_build(api_url, out, cache_dir=cache_dir, workers=workers, strict=strict,
-                                 api_token=api_token, **options)
+            result = _full_build(config, out)
             result.full_reason = reason
             return result
-        return _incremental(api_url, out, state, params, pages, theme=theme, cache_dir=cache_dir,
-                            workers=workers, strict=strict, api_token=api_token)
+        return _incremental(config, out, state, pages)
 
 
-def _incremental(api_url, out: Path, state, params, forced, *, theme, cache_dir, workers, strict,
-                 api_token: str | None = None) -> BuildResult:
+def _incremental(config: BuildConfig, out: Path, state, forced) -> BuildResult:
+    api_url, api_token = config.api_url, config.api_token
     result = BuildResult(out=out, kind="incremental")
     t0 = time.perf_counter()
     index_data, index_errors = client.fetch_partial(api_url, queries.SITE_INDEX, token=api_token)
@@ -94,9 +87,9 @@ def _incremental(api_url, out: Path, state, params, forced, *, theme, cache_dir,
         raw[page_id], stamps[page_id], new_versions[page_id] = page, content_stamp(page), versions.get(page_id)
     order = [i for i, _ in index]
     pages = [raw[i] for i in order if i in raw]
-    site_data, media = make_site(pages, new_globals, params, stamps=stamps, cache=cache)
+    site_data, media = make_site(pages, new_globals, config, stamps=stamps, cache=cache)
     result.warnings += site_data.warnings
-    signatures = route_signatures(site_data, stamps, params, set())
+    signatures = route_signatures(site_data, stamps, config, set())
     dirty = {r.url for r in site_data.routes
              if signatures[r.output_path] != state.signatures.get(r.output_path) or not (out / r.output_path).exists()}
     gone = sorted(p for p in state.signatures if p not in signatures)
@@ -105,16 +98,16 @@ def _incremental(api_url, out: Path, state, params, forced, *, theme, cache_dir,
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.inc-", dir=out.parent))
     try:
         t2 = time.perf_counter()
-        rendered = render(site_data, staging, theme, workers, only_urls=dirty)
+        rendered = render(site_data, staging, config.theme, config.workers, only_urls=dirty)
         result.errors = rendered.get("errors", [])
         feeds.write_all(site_data, staging)
         result.timings["render_seconds"] = time.perf_counter() - t2
         t3 = time.perf_counter()
-        if params["media_url"] is None:
+        if config.media_url is None:
             missing = {src: path for src, path in media.wanted.items() if not (out / path.lstrip("/")).exists()}
-            result.media_files = fetch_media(missing, staging, cache_dir / "media")
+            result.media_files = fetch_media(missing, staging, config.cache_dir / "media")
         result.timings["media_seconds"] = time.perf_counter() - t3
-        if strict and (result.errors or result.warnings):
+        if config.strict and (result.errors or result.warnings):
             raise BuildError("strict build: " + "; ".join((result.errors + result.warnings)[:10]))
         t4 = time.perf_counter()
         result.written = move_changed_files(staging, out)
@@ -133,7 +126,7 @@ def _incremental(api_url, out: Path, state, params, forced, *, theme, cache_dir,
     state.globals, state.signatures, state.cache = new_globals, signatures, cache
     result.timings["total_seconds"] = time.perf_counter() - t0
     t5 = time.perf_counter()
-    build_state.save(state, out, cache_dir)
+    build_state.save(state, out, config.cache_dir)
     result.timings["state_save_seconds"] = time.perf_counter() - t5
     return result
 

@@ -11,7 +11,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .build import DEFAULT_THEME, make_site, pelican_settings
+from .build import make_site, pelican_settings
+from .config import BuildConfig
 from .pelican_plugin import ApiPagesGenerator
 from .site import NormalizationCache, Route
 
@@ -29,9 +30,10 @@ class PreviewPage:
     route: Route
 
 
-def render_preview(draft: dict, pages: list[dict], globals_: dict, params: dict, *, stamps: dict | None = None,
-                   cache: NormalizationCache | None = None, theme: Path = DEFAULT_THEME) -> PreviewPage:
-    """`draft` replaces the page with the same id in `pages` (or joins them, for a page never published)."""
+def render_preview(draft: dict, pages: list[dict], globals_: dict, config: BuildConfig, *,
+                   stamps: dict | None = None, cache: NormalizationCache | None = None) -> PreviewPage:
+    """`draft` replaces the page with the same id in `pages` (or joins them, for a page never published);
+    `config`: the build's own configuration (its theme included), so the preview is what publishing writes."""
     from .state import content_stamp
 
     draft_id = str(draft["id"])
@@ -40,13 +42,13 @@ def render_preview(draft: dict, pages: list[dict], globals_: dict, params: dict,
         merged.append(draft)
     stamps = dict(stamps or {})
     stamps[draft_id] = content_stamp(draft)
-    site_data, _media = make_site(merged, globals_, params, stamps=stamps,
+    site_data, _media = make_site(merged, globals_, config, stamps=stamps,
                                   cache=cache.overlay() if cache is not None else None)
     route = next((r for r in site_data.routes if r.page_id == draft_id), None)
     if route is None:
         raise PreviewError("this page type is not part of the public site")
     with tempfile.TemporaryDirectory(prefix="vda-preview-") as scratch:
-        settings = pelican_settings(site_data, Path(scratch), Path(theme), Path(scratch), {}, 1)
+        settings = pelican_settings(site_data, Path(scratch), config.theme, Path(scratch), {}, 1)
         generator = ApiPagesGenerator(context=settings.copy(), settings=settings, path=settings["PATH"],
                                       theme=settings["THEME"], output_path=scratch)
         generator.generate_context()

@@ -143,11 +143,12 @@ def test_donation_rules_are_the_endpoints_own(client, tree, settings):
 
 
 def test_the_built_form_shows_the_endpoints_bounds():
-    from site_builder.normalize import MediaMap
-    from site_builder.site import build_site
+    from site_builder.build import make_site
+    from site_builder.config import BuildConfig
 
     rules = [{"currency": "EUR", "minAmount": 700, "maxAmount": 900_000, "feeRateBp": 150, "feeFixed": 25,
               "suggestions": [3000]}]
-    data = build_site([], base_url="https://x.org", media=MediaMap(api_origin="http://cms"), donation_rules=rules)
+    config = BuildConfig(api_url="http://cms/graphql/", base_url="https://x.org")
+    data, _media = make_site([], {"donationRules": rules}, config)
     assert data.site["donate"]["min_amount"] == {"EUR": 700}
     assert data.site["donate"]["max_amount"] == {"EUR": 900_000}

@@ -1,7 +1,8 @@
-"""site_builder.site on plain data: ordering and pagination rules that hold whatever the CMS returns."""
+"""site_builder.routes on plain data: ordering and pagination rules that hold whatever the CMS returns."""
 
-from site_builder.normalize import MediaMap
-from site_builder.site import STORIES_PER_PAGE, build_site
+from site_builder.build import make_site
+from site_builder.config import BuildConfig
+from site_builder.site import STORIES_PER_PAGE
 
 
 def page(page_id, content_type, url_path, **fields):
@@ -12,7 +13,7 @@ def page(page_id, content_type, url_path, **fields):
 def site(stories):
     pages = [page(1, "core.HomePage", "/accueil/", intro="Bienvenue"),
              page(2, "stories.StoryIndexPage", "/accueil/histoires/", intro="")] + stories
-    return build_site(pages, base_url="https://www.example.org", media=MediaMap(api_origin="http://cms"))
+    return make_site(pages, {}, BuildConfig(api_url="http://cms/graphql/", base_url="https://www.example.org"))[0]
 
 
 def story(page_id, date):

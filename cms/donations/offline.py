@@ -34,6 +34,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from core.ratelimit import allow, client_key, peek
+from site_builder.config import DONATE_URL
 from site_builder.filters import money
 
 from . import origins
@@ -57,7 +58,8 @@ def page_context(request) -> dict:
 
     return {"site_css_url": "/donate/assets/css/site.css", "donate_css_url": "/donate/assets/css/donate.css",
             "donate_js_url": "/donate/assets/js/donate.js", "stripe_js_url": stripe_js_url(),
-            "site_url": "" if request.headers.get("X-Forwarded-Host") else settings.SITE_BASE_URL}
+            "site_url": "" if request.headers.get("X-Forwarded-Host") else settings.SITE_BASE_URL,
+            "donate_url": DONATE_URL}  # the static site's giving page (site_builder/config.py)
 
 
 def offline_details() -> dict:

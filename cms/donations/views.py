@@ -17,6 +17,8 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import conditional_page, require_GET, require_http_methods, require_POST
 
+from site_builder.config import DONATE_URL, THANK_YOU_URL
+
 from . import confirmed, gateway, offline, origins, ratelimit, webhooks
 from .forms import DonationRequestForm, flatten_json
 from .ledger import project_totals, site_totals
@@ -69,8 +71,9 @@ def json_api(view):
 
 
 def donation_urls(donation: Donation) -> dict:
+    """The thank-you page is the static site's (its builder places it: site_builder/config.py)."""
     return {"confirm_url": f"/donate/api/donations/{donation.id}/confirm/",
-            "thank_you_url": f"/donner/merci/?don={donation.id}"}
+            "thank_you_url": f"{THANK_YOU_URL}?don={donation.id}"}
 
 
 def start_donation(form: DonationRequestForm) -> Donation:
@@ -326,7 +329,8 @@ def pay_page(request):
     context = {"site_css_url": "/donate/assets/css/site.css", "donate_css_url": "/donate/assets/css/donate.css",
                "donate_js_url": "/donate/assets/js/donate.js", "stripe_js_url": gateway.stripe_js_url(),
                # Seen through the site's /donate/ proxy, the thank-you page is on the same origin.
-               "site_url": "" if request.headers.get("X-Forwarded-Host") else settings.SITE_BASE_URL}
+               "site_url": "" if request.headers.get("X-Forwarded-Host") else settings.SITE_BASE_URL,
+               "donate_url": DONATE_URL}  # the static site's giving page (site_builder/config.py)
     if request.method == "POST" and not origins.browser_request_allowed(request):
         return render(request, "donations/forbidden.html", context, status=403)
     from projects.models import ProjectPage

@@ -32,12 +32,12 @@ from api.prefetch import request_scope
 from site_builder import queries
 from site_builder import state as build_state
 from site_builder.assets import build_assets
-from site_builder.build import DEFAULT_THEME, GLOBAL_FIELDS, build_params
+from site_builder.build import GLOBAL_FIELDS
 from site_builder.normalize import MediaMap
 from site_builder.pelican_plugin import theme_colours_css
 from site_builder.preview import PreviewPage, render_preview
 
-from .runner import build_options
+from .runner import build_config
 
 PREVIEW_QUERY = queries.IMAGE + queries.BLOCKS + queries.PAGE_COMMON + queries.PAGE + """
 query Preview($token: String!, $contentType: String!) {
@@ -103,18 +103,18 @@ def site_context(request):
     """The rest of the site: the last build's state when this machine has one built like this one, else a
     fresh pull (a web process that never built: nothing is kept from it, so memory does not grow; the only
     state kept is build_state's one entry per output folder, replaced by each build)."""
-    params = build_params(settings.SITE_BUILD_API_URL, theme=DEFAULT_THEME, **build_options())
-    state = build_state.load(settings.SITE_BUILD_OUT, settings.SITE_BUILD_CACHE)
-    if state is not None and state.params == params:
-        return state.pages(), state.globals, params, state.stamps, state.cache
+    config = build_config()
+    state = build_state.load(settings.SITE_BUILD_OUT, config.cache_dir)
+    if state is not None and state.params == config.output_params():
+        return state.pages(), state.globals, config, state.stamps, state.cache
     data = execute(queries.SITE_PULL, {}, request)
-    return [p for p in data.get("sitePages") or [] if p], {k: data.get(k) for k in GLOBAL_FIELDS}, params, None, None
+    return [p for p in data.get("sitePages") or [] if p], {k: data.get(k) for k in GLOBAL_FIELDS}, config, None, None
 
 
 def render(token: str, content_type: str, request) -> PreviewPage:
     draft = draft_data(token, content_type, request)
-    pages, globals_, params, stamps, cache = site_context(request)
-    return render_preview(draft, pages, globals_, params, stamps=stamps, cache=cache)
+    pages, globals_, config, stamps, cache = site_context(request)
+    return render_preview(draft, pages, globals_, config, stamps=stamps, cache=cache)
 
 
 def add_markers(html: str) -> str:
@@ -135,7 +135,7 @@ def theme_file(path: str) -> tuple[bytes, bool] | None:
     match = COLOURS.fullmatch(path)
     if match:
         return theme_colours(match.group(1))
-    data = theme_assets(DEFAULT_THEME).get(path)
+    data = theme_assets(build_config().theme).get(path)
     return (data, True) if data is not None else None
 
 

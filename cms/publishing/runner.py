@@ -16,13 +16,15 @@ log = logging.getLogger(__name__)
 MAX_MESSAGES = 100
 
 
-def build_options() -> dict:
-    """The same options as `python -m site_builder build`, from settings (the preview uses them too)."""
-    from site_builder.build import totals_url_for
+def build_config():
+    """The CMS's BuildConfig, from settings: the one place the worker, `manage.py update_site` and the
+    preview get their build parameters (the preview must render what the worker publishes)."""
+    from site_builder.config import BuildConfig
 
-    donate_api = settings.SITE_DONATE_API
-    return {"base_url": settings.SITE_BASE_URL, "media_url": settings.SITE_MEDIA_URL,
-            "donate_api_base": donate_api, "totals_url": totals_url_for(donate_api)}
+    return BuildConfig(api_url=settings.SITE_BUILD_API_URL, base_url=settings.SITE_BASE_URL,
+                       media_url=settings.SITE_MEDIA_URL, donate_api_base=settings.SITE_DONATE_API,
+                       cache_dir=settings.SITE_BUILD_CACHE,
+                       api_token=settings.SITE_BUILD_API_TOKEN)  # the CMS's own: its bulk fields answer only to it
 
 
 def run_build(build: SiteBuild) -> SiteBuild:
@@ -36,13 +38,11 @@ def run_build(build: SiteBuild) -> SiteBuild:
             build.kind = "netlify"
             call_netlify_hook(build)
         else:
-            api, out, cache_dir = settings.SITE_BUILD_API_URL, settings.SITE_BUILD_OUT, settings.SITE_BUILD_CACHE
-            token = settings.SITE_BUILD_API_TOKEN  # the CMS's own: its bulk fields answer only to it
+            config, out = build_config(), settings.SITE_BUILD_OUT
             if build.full:
-                result = full_build(api, out, cache_dir=cache_dir, api_token=token, **build_options())
+                result = full_build(config, out)
             else:
-                result = build_incremental(api, out, pages=build.page_ids, cache_dir=cache_dir, api_token=token,
-                                           **build_options())
+                result = build_incremental(config, out, pages=build.page_ids)
             build.kind = result.kind
             build.pages_written, build.files_written = result.pages, result.files_written
             build.files_deleted = len(result.deleted)

@@ -93,7 +93,7 @@
       if (address) address.hidden = !receipt.checked;
       if (card && !intent) btn.textContent = typeof a === 'number' ? payLabel(a + (val('cover_fees') ? fee(a) : 0), cur(), val('plan') !== 'once') : 'Je donne';
     }
-    function setProject() { // /donner/: the chosen project sets currency, amounts, limits, destination
+    function setProject() { // the giving page: the chosen project sets currency, amounts, limits, destination
       const o = select.options[select.selectedIndex], c = o.dataset.currency || 'EUR', e = exp(c), list = JSON.parse(o.dataset.amounts || '[]');
       const proto = $('[data-other]').parentNode, sp = $('[name=plan][value=sponsorship]'), d = $('[data-destination]');
       F.currency.value = c;
@@ -187,7 +187,7 @@
           clearErrors(); who = [body.name, body.email];
           if (!intent) {
             say('Un instant…');
-            const r = await post(api + '/donate/api/intents/', body);
+            const r = await post(D.intentsUrl, body); // the build's address (donation_form.html)
             if (r.status !== 201) return fail(r);
             intent = r.data;
             await mountCard();

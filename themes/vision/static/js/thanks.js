@@ -1,13 +1,15 @@
-/* Vision d'Amour: the thank-you page (/donner/merci/?don=<id>). Says what the donor gave, as the CMS has it
-   (GET /donate/api/donations/<id>/: amount, project, once or monthly, reference; no personal data), and the
+/* Vision d'Amour: the thank-you page (site.urls.thank_you + ?don=<id>). Says what the donor gave, as the CMS
+   has it (GET /donate/api/donations/<id>/: amount, project, once or monthly, reference; no personal data), and the
    project's total read fresh (cache: no-cache), which includes the gift once the API says `counted`.
-   Nothing is claimed that the answers do not say; any failure leaves the page's generic text. */
+   Nothing is claimed that the answers do not say; any failure leaves the page's generic text.
+   Addresses come from the page (data-donations-url, data-totals-url: the build's), none is written here. */
 (() => {
   'use strict';
   const me = document.currentScript, root = document.querySelector('[data-thanks]');
   const id = new URLSearchParams(location.search).get('don') || '';
-  if (!me || !root || !window.fetch || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return;
-  const api = (me.dataset.api || '').replace(/\/$/, ''), totalsUrl = me.dataset.totalsUrl;
+  const donations = me && me.dataset.donationsUrl;
+  if (!donations || !root || !window.fetch || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return;
+  const totalsUrl = me.dataset.totalsUrl;
   const SYM = {EUR: '€', USD: '$', XOF: 'FCFA', XAF: 'FCFA'};
   const money = (a, c) => {
     const e = c === 'XOF' || c === 'XAF' ? 0 : 2;
@@ -16,7 +18,7 @@
   const $ = s => root.querySelector(s), field = f => $('[data-gift-field="' + f + '"]');
   const get = url => fetch(url, {credentials: 'omit', cache: 'no-cache'}).then(r => (r.ok ? r.json() : null));
 
-  get(api + '/donate/api/donations/' + encodeURIComponent(id) + '/').then(g => {
+  get(donations + encodeURIComponent(id) + '/').then(g => {
     if (!g || typeof g.amount !== 'number') return;
     const monthly = g.frequency === 'monthly', c = g.currency, amount = money(g.amount, c);
     const what = (g.kind === 'sponsorship' ? 'parrainage' : 'don') + (monthly ? ' mensuel' : '');
