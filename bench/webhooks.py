@@ -9,9 +9,16 @@ that do not overlap:
    nothing else running. Each answer's Server-Timing header splits the view's time into `app` (ours) and
    `stripe` (waiting for localstripe's two round trips); `intent_p50/p95/p99_ms` are percentiles of `app`
    over `intent_samples` creations. The round trip seen by the client (Stripe included) is reported too;
-2. every event `--duplicates` times, shuffled, signed as Stripe signs them, at `--concurrency`.
+2. every event `--duplicates` times, shuffled, signed as Stripe signs them, at `--concurrency`, after a
+   warm-up of 40 other events (each worker's first deliveries, not measured, as the anchor does);
+3. on PostgreSQL, the anchor (`--anchor`, default ../shared/bench/anchor_webhooks.py: the least a webhook
+   endpoint can do, a signature check and one INSERT ... ON CONFLICT DO NOTHING, under the same gunicorn
+   set-up) with the same events, duplicates and concurrency, right after phase 2 and once this bench's
+   server is stopped, so both figures come from the same machine in the same minute. `--anchor none`
+   skips it.
 Prints one JSON line: events, deliveries, events_per_second (deliveries per second), gifts_recorded,
-duplicates (gifts recorded more than once: must be 0), missing, errors, and the intent figures.
+duplicates (gifts recorded more than once: must be 0), missing, errors, the intent figures, and
+anchor_events_per_second with anchor_ratio (events_per_second / the anchor's).
 
 Everything (server, localstripe, load generator) shares this machine's cores: on a 2-core machine the
 tail of phase 1 is mostly CPU scheduling, which is why it runs alone and at a stated concurrency.
@@ -69,6 +76,20 @@ def percentile(values, q):
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
+def run_anchor(args, database_url: str) -> dict:
+    """The anchor's JSON line, run as its own process with this Python on the same PostgreSQL server;
+    {} when skipped (`--anchor none`, or SQLite: the anchor needs PostgreSQL)."""
+    if args.anchor == "none" or not database_url.startswith("postgres"):
+        return {}
+    done = subprocess.run([sys.executable, args.anchor, "--events", str(args.events), "--duplicates",
+                           str(args.duplicates), "--concurrency", str(args.concurrency), "--dsn", database_url,
+                           "--json"], capture_output=True, text=True, timeout=900)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if not lines:
+        raise SystemExit(f"the anchor printed no result (exit {done.returncode}): {done.stderr[-2000:]}")
+    return json.loads(lines[-1])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=1000)
@@ -79,8 +100,13 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=20, help="webhook deliveries in flight (phase 2)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=8, help="gunicorn threads per worker")
+    parser.add_argument("--anchor", default=str(REPO.parent / "shared" / "bench" / "anchor_webhooks.py"),
+                        help="the bare-endpoint reference run after phase 2 (PostgreSQL only); 'none' skips it")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    database_url = os.environ.get("DATABASE_URL", "")  # the server's; setup_env points at a fresh database
+    if args.anchor != "none" and database_url.startswith("postgres") and not Path(args.anchor).is_file():
+        parser.error(f"no anchor at {args.anchor}: give its path with --anchor (or --anchor none)")
 
     from tests.conftest import LocalStripe, free_port, wait_for
     from tests.stripe_events import event, payment_intent
@@ -145,10 +171,18 @@ def main() -> int:
             return session.post(base + "/donate/stripe/webhook/", data=payload, timeout=60, headers={
                 "Content-Type": "application/json", "Stripe-Signature": signed(payload)}).status_code
 
+        warm = [event("payment_intent.succeeded", payment_intent(f"pi_warm{i:07d}", project=slug),
+                      event_id=f"evt_warm{i:07d}") for i in range(40)]
+        with ThreadPoolExecutor(args.concurrency) as pool:  # not measured: each worker's first deliveries
+            list(pool.map(deliver, warm))
         start = time.perf_counter()
         with ThreadPoolExecutor(args.concurrency) as pool:
             codes = list(pool.map(deliver, deliveries))
         seconds = time.perf_counter() - start
+        server.terminate()
+        server.wait(timeout=10)
+        server = None
+        anchor = run_anchor(args, database_url)
 
         from django.db import connections
         from django.db.models import Count
@@ -175,6 +209,10 @@ def main() -> int:
             "intent_stripe_p50_ms": pct(stripe_ms, 50),
             "intent_roundtrip_p50_ms": pct(roundtrip_ms, 50), "intent_roundtrip_p99_ms": pct(roundtrip_ms, 99),
             "warmup_max_ms": max((row[1] for row in warmup if row[1] is not None), default=None),
+            "anchor_events_per_second": anchor.get("events_per_second"),
+            "anchor_ratio": (round(len(deliveries) / seconds / anchor["events_per_second"], 2)
+                             if anchor.get("events_per_second") else None),
+            "anchor_errors": anchor.get("errors"), "anchor_rows": anchor.get("rows"),
             "database": "postgresql" if env.get("_BENCH_PG_DROP") else "sqlite",
             "server": f"gunicorn {args.workers} workers x {args.threads} threads",
             "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",

@@ -16,12 +16,13 @@ import logging
 import re
 import uuid
 
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, Sum
+from django.db import transaction
+from django.db.models import Case, Count, Q, Sum, Value, When
 from django.utils import timezone
 
 from projects.models import ProjectPage
 
+from .insert_or_nothing import insert_or_nothing
 from .models import Donation, LedgerEntry
 
 log = logging.getLogger(__name__)
@@ -36,34 +37,43 @@ def _when(timestamp) -> dt.datetime:
 
 
 def find_donation(metadata: dict, **stripe_ids) -> Donation | None:
+    """The donation a Stripe object belongs to: the one its metadata names (`donation`, our id), else the
+    newest one holding the given Stripe id (`stripe_payment_intent=…`, in the order given). One query: each
+    way of matching is ranked, the best match wins."""
+    ways = []
     donation_id = (metadata or {}).get("donation")
     if donation_id:
         try:
-            found = Donation.objects.filter(pk=uuid.UUID(str(donation_id))).first()
+            ways.append(Q(pk=uuid.UUID(str(donation_id))))
         except ValueError:
-            found = None
-        if found:
-            return found
-    for field, value in stripe_ids.items():
-        if value:
-            found = Donation.objects.filter(**{field: value}).first()
-            if found:
-                return found
-    return None
+            pass
+    ways += [Q(**{field: value}) for field, value in stripe_ids.items() if value]
+    if not ways:
+        return None
+    rank = Case(*(When(way, then=Value(n)) for n, way in enumerate(ways)), default=Value(len(ways)))
+    matched = ways[0]
+    for way in ways[1:]:
+        matched |= way
+    return Donation.objects.filter(matched).order_by(rank, "-created_at").first()
 
 
-def donation_from_metadata(metadata: dict, amount: int, currency: str, **stripe_ids) -> Donation:
+def donation_from_metadata(metadata: dict, amount: int, currency: str, *, status: str = "pending",
+                           **stripe_ids) -> tuple[Donation, bool]:
     """A payment Stripe says succeeded but we have no record of (made elsewhere, or our request died
     before saving): rebuild the donation from what we put in its metadata, so the money is never lost.
     Metadata can be edited in Stripe's dashboard, so each value is checked against its column and choices;
-    one that does not fit is replaced by the default (the money is still recorded) and logged."""
+    one that does not fit is replaced by the default (the money is still recorded) and logged.
+
+    Returns (donation, created). A new row is written with `status` at once (the caller's event says what
+    the payment became), so it needs no second statement; when it existed already (`created` False) the
+    caller updates it as it would any donation it found."""
     metadata = metadata or {}
     slug = metadata.get("project") or ""
     if not isinstance(slug, str) or not SLUG.fullmatch(slug):
         log.warning("payment %s: project %r in its metadata is not a slug; recorded to the general fund",
                     next(iter(stripe_ids.values()), ""), str(slug)[:80])
         slug = ""
-    project = ProjectPage.objects.filter(slug=slug).first() if slug else None
+    project_id = ProjectPage.objects.filter(slug=slug).values_list("pk", flat=True).first() if slug else None
     donation_id = metadata.get("donation")
     try:
         pk = uuid.UUID(str(donation_id)) if donation_id else uuid.uuid4()
@@ -75,11 +85,12 @@ def donation_from_metadata(metadata: dict, amount: int, currency: str, **stripe_
     kind = metadata.get("kind") if metadata.get("kind") in ("gift", "sponsorship") else "gift"
     frequency = metadata.get("frequency") if metadata.get("frequency") in ("once", "monthly") else (
         "monthly" if stripe_ids.get("stripe_subscription") else "once")
-    donation, _ = Donation.objects.get_or_create(pk=pk, defaults=dict(
-        project=project, project_slug=slug, kind=kind, frequency=frequency,
-        amount=max(amount - fee, 1), fee=fee, currency=currency.upper(), source="stripe",
-        status="pending", **{k: v for k, v in stripe_ids.items() if v}))
-    return donation
+    donation = Donation(pk=pk, project_id=project_id, project_slug=slug, kind=kind, frequency=frequency,
+                        amount=max(amount - fee, 1), fee=fee, currency=currency.upper(), source="stripe",
+                        status=status, **{k: v for k, v in stripe_ids.items() if v})
+    if insert_or_nothing(donation, key="id"):
+        return donation, True
+    return Donation.objects.get(pk=pk), False  # written meanwhile (by a concurrent event of the same gift)
 
 
 def _totals_changed() -> None:
@@ -90,14 +101,10 @@ def _totals_changed() -> None:
 
 def _insert_once(**fields) -> bool:
     """Insert a ledger row; False (and nothing written) when its Stripe object is in the books already.
-    The savepoint keeps the caller's transaction usable after a duplicate."""
-    try:
-        with transaction.atomic():
-            LedgerEntry.objects.create(**fields)
-    except IntegrityError:
-        if LedgerEntry.objects.filter(stripe_object=fields["stripe_object"]).exists():
-            return False
-        raise
+    One `INSERT … ON CONFLICT (stripe_object) DO NOTHING`: a duplicate raises nothing, so the caller's
+    transaction stays usable without a savepoint; any other constraint (the sign rule) still raises."""
+    if not insert_or_nothing(LedgerEntry(**fields), key="stripe_object"):
+        return False
     _totals_changed()
     return True
 

@@ -18,10 +18,11 @@ from __future__ import annotations
 import hashlib
 import logging
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from . import ledger
+from .insert_or_nothing import insert_or_nothing
 from .models import Donation, LedgerEntry, StripeEvent
 
 log = logging.getLogger(__name__)
@@ -157,14 +158,15 @@ def on_payment_intent_succeeded(event: dict, pi: dict):
     charge = stripe_id(pi.get("latest_charge"), "latest_charge", required=False)
     created = timestamp(pi.get("created"))
 
-    donation = ledger.find_donation(found, stripe_payment_intent=pi_id)
-    if donation is None:
-        donation = ledger.donation_from_metadata(found, paid, cur, stripe_payment_intent=pi_id,
-                                                 stripe_customer=customer)
+    donation, settled = ledger.find_donation(found, stripe_payment_intent=pi_id), False
+    if donation is None:  # rebuilt paid at once: nothing left to update
+        donation, settled = ledger.donation_from_metadata(found, paid, cur, status="succeeded",
+                                                          stripe_payment_intent=pi_id, stripe_customer=customer)
     ledger.record_payment(donation=donation, stripe_object=pi_id, amount=paid, currency=cur, occurred=created,
                           stripe_charge=charge, stripe_event=event.get("id", ""))
-    Donation.objects.filter(pk=donation.pk).exclude(status="succeeded").update(
-        status="succeeded", stripe_payment_intent=pi_id, failure_message="", updated_at=timezone.now())
+    if not settled and donation.status != "succeeded":  # usually marked paid already, by the confirm
+        Donation.objects.filter(pk=donation.pk).exclude(status="succeeded").update(
+            status="succeeded", stripe_payment_intent=pi_id, failure_message="", updated_at=timezone.now())
 
 
 def on_payment_intent_failed(event: dict, pi: dict):
@@ -197,17 +199,18 @@ def on_invoice_paid(event: dict, invoice: dict):
     charge = stripe_id(invoice.get("charge"), "charge", required=False)
     created = timestamp(invoice.get("created"))
 
-    donation = ledger.find_donation(found, stripe_subscription=subscription)
+    donation, settled = ledger.find_donation(found, stripe_subscription=subscription), False
     if donation is None:
         if not found.get("project") and not found.get("donation") and subscription:
             raise RetryLater(f"invoice {invoice_id}: subscription {subscription} not known yet")
-        donation = ledger.donation_from_metadata(found, paid, cur, stripe_subscription=subscription,
-                                                 stripe_customer=customer)
+        donation, settled = ledger.donation_from_metadata(found, paid, cur, status="active",
+                                                          stripe_subscription=subscription, stripe_customer=customer)
     ledger.record_payment(donation=donation, stripe_object=invoice_id, amount=paid, currency=cur,
                           occurred=created, stripe_charge=charge, stripe_event=event.get("id", ""))
-    Donation.objects.filter(pk=donation.pk).exclude(status="canceled").update(
-        status="active", stripe_subscription=subscription or donation.stripe_subscription,
-        updated_at=timezone.now())
+    if not settled:
+        Donation.objects.filter(pk=donation.pk).exclude(status="canceled").update(
+            status="active", stripe_subscription=subscription or donation.stripe_subscription,
+            updated_at=timezone.now())
 
 
 def on_subscription_deleted(event: dict, subscription: dict):
@@ -280,10 +283,9 @@ def process(event) -> str:
         raise Malformed("événement sans data.object")
     try:
         with transaction.atomic():
-            try:
-                with transaction.atomic():
-                    StripeEvent.objects.create(id=event_id, type=kind[:TYPE_MAX])
-            except IntegrityError:
+            # The event's row first, in the event's transaction: a redelivery waits here for the first
+            # delivery to commit (then it is a duplicate, at the cost of this one statement) or to roll back.
+            if not insert_or_nothing(StripeEvent(id=event_id, type=kind[:TYPE_MAX]), key="id"):
                 return "duplicate"
             if handler(event, data_object) == IGNORED:
                 raise _Ignored

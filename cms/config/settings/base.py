@@ -59,6 +59,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "donations.webhook_shortcut.StripeWebhookShortcut",  # Stripe's webhook skips the rest of this list
     "donations.cors.DonateCorsMiddleware",  # django-cors-headers on /donate/ only (CORS_URLS_REGEX)
     "config.csp.PagePolicyMiddleware",  # Content-Security-Policy by kind of page: admin, /donate/, /preview/
     "django.contrib.sessions.middleware.SessionMiddleware",
