@@ -72,6 +72,12 @@ class SiteData:
         return hashlib.blake2b(repr(sorted(site.items())).encode(), digest_size=16).hexdigest()
 
 
+def menu_links(items) -> list[dict]:
+    """The API's menu (public links only) as the theme's `{title, url}`: a page by its path on this site,
+    so its link and `aria-current` hold whatever `--base-url` is; an address as the editor typed it."""
+    return [{"title": item["title"], "url": item.get("path") or item["url"]} for item in items or [] if item]
+
+
 def _story_order(raw: dict) -> tuple:
     page_id = str(raw["id"])
     return (raw.get("date") or "", int(page_id) if page_id.isdigit() else 0)
@@ -157,12 +163,16 @@ def build_site(pages: list[dict], *, base_url: str, media: MediaMap, site_name: 
     project_index_raw = (by_type.get("project_index") or [None])[0]
     story_index_raw = (by_type.get("story_index") or [None])[0]
     standard_raw = by_type.get("standard", [])
-    nav = [{"title": r["title"], "url": r["url"]} for r in (project_index_raw, story_index_raw) if r]
-    nav += [{"title": r["title"], "url": r["url"]} for r in standard_raw
-            if r["slug"] in ("a-propos", "transparence")]
-    footer_nav = [{"title": r["title"], "url": r["url"]} for r in standard_raw]
-    home_hero = n.image(home_raw.get("heroImage")) if home_raw else None
     settings = settings or {}
+    # The editors' menus (Réglages du site); none yet (a database older than them): the links of old.
+    nav = menu_links(settings.get("mainMenu"))
+    if not nav:
+        nav = [{"title": r["title"], "url": r["url"]} for r in (project_index_raw, story_index_raw) if r]
+        nav += [{"title": r["title"], "url": r["url"]} for r in standard_raw
+                if r["slug"] in ("a-propos", "transparence")]
+    footer_nav = menu_links(settings.get("footerMenu")) or [{"title": r["title"], "url": r["url"]}
+                                                            for r in standard_raw]
+    home_hero = n.image(home_raw.get("heroImage")) if home_raw else None
     site = {
         "name": site_name, "tagline": settings.get("tagline") or "", "base_url": base_url, "lang": "fr",
         "description": (home_raw or {}).get("searchDescription") or (home_raw or {}).get("intro", ""),
