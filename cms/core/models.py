@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from grapple.models import GraphQLField, GraphQLImage, GraphQLStreamfield, GraphQLString
@@ -173,6 +173,13 @@ class SiteSettings(ClusterableModel, BaseGenericSetting):
 
     class Meta:
         verbose_name = _("réglages du site")
+
+    def save(self, *args, **kwargs):
+        """One transaction for the settings and their menus. Django sends `post_save` (which asks for the
+        build, publishing/signals.py) before modelcluster writes the menu items; inside this transaction
+        the build is only enqueued once both are committed, so it never builds the menus of before."""
+        with transaction.atomic():
+            super().save(*args, **kwargs)
 
     def main_menu(self, info=None, **kwargs) -> list[MenuLink]:
         return public_links(self.main_menu_items.all())
