@@ -36,6 +36,8 @@ def menus(client, **headers) -> dict:
 
 
 def set_menu(relation: str, items: list) -> None:
+    for position, item in enumerate(items):
+        item.sort_order = position  # as the admin and the loader write them
     settings = SiteSettings.load()
     settings.tagline = settings.tagline or "Ensemble"  # required in the admin's form
     setattr(settings, relation, items)
@@ -162,7 +164,8 @@ def test_an_editor_adds_an_address_and_removes_a_page(editor, settings):
     settings.SITE_BUILD_ENABLED = True
     tree = factories.make_site()
     about, transparency = factories.make_standard(tree), factories.make_standard(tree, "Transparence", "transparence")
-    set_menu("main_menu_items", [MainMenuItem(page=about), MainMenuItem(page=transparency)])
+    contact = factories.make_standard(tree, "Contact", "contact")
+    set_menu("main_menu_items", [MainMenuItem(page=p) for p in (about, transparency, contact)])
     SiteBuild.objects.all().delete()
 
     page = settings_page(editor)
@@ -170,6 +173,7 @@ def test_an_editor_adds_an_address_and_removes_a_page(editor, settings):
     assert "Menu principal" in html and "Pied de page" in html and "Ou adresse" in html  # French admin
     data = menu_admin.settings_form(html)
     menu_admin.remove_page(data, menu_admin.MAIN, about.pk)
+    menu_admin.remove_page(data, menu_admin.MAIN, transparency.pk)  # the untouched row must still come first
     menu_admin.add_link(data, menu_admin.MAIN, url=VOLUNTEER, label="Devenir bénévole")
     menu_admin.add_link(data, menu_admin.FOOTER, url="/donner/", label="Faire un don")
     response = editor.post(page.request["PATH_INFO"], data)
@@ -177,7 +181,7 @@ def test_an_editor_adds_an_address_and_removes_a_page(editor, settings):
 
     answer = menus(editor)
     assert [(link["title"], link["url"]) for link in answer["mainMenu"]] == [
-        ("Transparence", "http://127.0.0.1:8080/transparence/"), ("Devenir bénévole", VOLUNTEER)]
+        ("Contact", "http://127.0.0.1:8080/contact/"), ("Devenir bénévole", VOLUNTEER)]
     assert answer["footerMenu"] == [{"title": "Faire un don", "url": "/donner/", "path": None}]
     build = SiteBuild.objects.get()
     assert build.full and build.reasons == ["Réglages du site modifiés"]

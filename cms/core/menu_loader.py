@@ -27,7 +27,7 @@ def _error(message: str) -> Exception:
     return ContentError(message)
 
 
-def _item(model, data, home: Page, where: str):
+def _item(model, data, home: Page, where: str, position: int):
     if not isinstance(data, dict):
         raise _error(f"{where}: a link is {{page: …}} or {{url: …, label: …}}, not {data!r}")
     page = None
@@ -36,7 +36,7 @@ def _item(model, data, home: Page, where: str):
         page = Page.objects.filter(url_path=path).first()
         if page is None:
             raise _error(f"{where}: no page at {data['page']!r} (a path below the home page, e.g. projets)")
-    item = model(page=page, link_url=data.get("url") or "", label=data.get("label") or "")
+    item = model(page=page, link_url=data.get("url") or "", label=data.get("label") or "", sort_order=position)
     try:
         item.full_clean(exclude=["site_settings"])
     except ValidationError as exc:
@@ -58,7 +58,7 @@ def load_menus(root: Path, home: Page) -> int:
         return 0
     settings = SiteSettings.load()
     for name, (relation, model) in LISTS.items():
-        items = [_item(model, entry, home, f"menus.yaml {name}[{i}]") for i, entry in enumerate(data.get(name) or [])]
+        items = [_item(model, entry, home, f"menus.yaml {name}[{i}]", i) for i, entry in enumerate(data.get(name) or [])]
         setattr(settings, relation, items)
     settings.save()
     ContentFingerprint.objects.update_or_create(key=FINGERPRINT_KEY, defaults={"digest": digest})

@@ -16,6 +16,7 @@ from wagtail.search import index
 
 from publishing.preview_tokens import SitePreviewMixin
 from .blocks import BodyBlock
+from .forms import SiteSettingsForm
 from .navigation import MenuLink, public_links, validate_link_url
 
 
@@ -120,6 +121,10 @@ DEMO_BANK_HOLDER = "Vision d'Amour (compte de démonstration)"
 DEMO_POSTAL_ADDRESS = "Vision d'Amour – Service donateurs\n12 rue de la Démonstration\n75011 Paris"
 
 
+# The editor's order; the same on SQLite and PostgreSQL for rows written without a position (NULLs differ).
+MENU_ORDER = (models.F("sort_order").asc(nulls_last=True), "pk")
+
+
 @register_setting(icon="site")
 class SiteSettings(ClusterableModel, BaseGenericSetting):
     """What appears on every page and that editors may change without a developer: the signature, the
@@ -155,6 +160,7 @@ class SiteSettings(ClusterableModel, BaseGenericSetting):
                      description="The footer's links, public pages only (empty: the site builds its own)."),
     ]
 
+    base_form_class = SiteSettingsForm  # menu rows keep the editor's order (core/forms.py)
     edit_handler = TabbedInterface([
         ObjectList([FieldPanel("tagline"), FieldPanel("contact_email"), FieldPanel("transparency_note")],
                    heading=_("Général")),
@@ -182,10 +188,10 @@ class SiteSettings(ClusterableModel, BaseGenericSetting):
             super().save(*args, **kwargs)
 
     def main_menu(self, info=None, **kwargs) -> list[MenuLink]:
-        return public_links(self.main_menu_items.all())
+        return public_links(self.main_menu_items.order_by(*MENU_ORDER))
 
     def footer_menu(self, info=None, **kwargs) -> list[MenuLink]:
-        return public_links(self.footer_menu_items.all())
+        return public_links(self.footer_menu_items.order_by(*MENU_ORDER))
 
     @property
     def offline_details_are_demo(self) -> bool:
