@@ -202,7 +202,7 @@ def test_a_bad_address_is_refused_in_french_and_nothing_is_saved(editor):
     assert not MainMenuItem.objects.exists() and not FooterMenuItem.objects.exists()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # leave the migrated rows for the tests after it
 def test_the_build_a_menu_change_asks_for_sees_the_new_menu(settings, monkeypatch):
     """post_save comes before modelcluster writes the items: the build must be enqueued after them."""
     from publishing import queue
