@@ -40,7 +40,13 @@ fragment Globals on Query {
   donationTotals { slug raised currency donors }
   siteTotals { raised currency donors }
   siteSettings: sites { siteName hostname }
-  settings: setting(name: "SiteSettings") { ... on SiteSettings { tagline contactEmail transparencyNote } }
+  settings: setting(name: "SiteSettings") {
+    ... on SiteSettings {
+      tagline contactEmail transparencyNote
+      mainMenu { title url path }
+      footerMenu { title url path }
+    }
+  }
 }
 """
 

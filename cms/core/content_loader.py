@@ -27,6 +27,7 @@ from wagtail.models import Locale, Page, Site
 from core import content_streams
 from core.content_streams import ContentError
 from core.models import ContentFingerprint, HomePage, SiteSettings, StandardPage
+from core.menu_loader import load_menus
 from projects.models import (BudgetLine, Partner, ProjectGalleryImage, ProjectIndexPage, ProjectKeyFigure,
                              ProjectPage, ProjectTheme, ProjectUpdate, SuggestedAmount)
 from stories.models import StoryIndexPage, StoryPage
@@ -316,6 +317,7 @@ class ContentLoader:
         self.load_projects(project_index)
         self.load_standard_pages(home, site_data.get("pages") or [])
         self.load_stories(story_index)
+        self.changed += load_menus(self.root, home)
         self.load_gifts()
         return self.changed
 

@@ -1,18 +1,23 @@
 """The home page and plain pages (about us, transparency, legal): the frame around projects and stories."""
 
 from django.conf import settings
-from django.db import models
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from grapple.models import GraphQLImage, GraphQLStreamfield, GraphQLString
-from wagtail.admin.panels import FieldPanel
+from grapple.models import GraphQLField, GraphQLImage, GraphQLStreamfield, GraphQLString
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+from wagtail.admin.panels import FieldPanel, InlinePanel, ObjectList, TabbedInterface
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 from wagtail.fields import StreamField
-from wagtail.models import Page, Site
+from wagtail.models import Orderable, Page, Site
 from wagtail.search import index
 
 from publishing.preview_tokens import SitePreviewMixin
 from .blocks import BodyBlock
+from .forms import SiteSettingsForm
+from .navigation import MenuLink, public_links, validate_link_url
 
 
 class PublicSiteURLMixin:
@@ -116,9 +121,17 @@ DEMO_BANK_HOLDER = "Vision d'Amour (compte de démonstration)"
 DEMO_POSTAL_ADDRESS = "Vision d'Amour – Service donateurs\n12 rue de la Démonstration\n75011 Paris"
 
 
+# The editor's order; the same on SQLite and PostgreSQL for rows written without a position (NULLs differ).
+MENU_ORDER = (models.F("sort_order").asc(nulls_last=True), "pk")
+
+
 @register_setting(icon="site")
-class SiteSettings(BaseGenericSetting):
-    """What appears on every page and that editors may change without a developer."""
+class SiteSettings(ClusterableModel, BaseGenericSetting):
+    """What appears on every page and that editors may change without a developer: the signature, the
+    contact, the main menu and the footer's links (core/navigation.py), the details for gifts without a card.
+
+    A ClusterableModel so the menus are InlinePanels of the same form: one "Enregistrer" saves the whole
+    frame of the site, and the one `post_save` of this model asks for the full build that frame needs."""
 
     tagline = models.CharField(_("signature"), max_length=120, default="",
                                help_text=_("Une phrase courte sous le nom, ex. « Ensemble, changer des vies »."))
@@ -138,13 +151,97 @@ class SiteSettings(BaseGenericSetting):
     postal_address = models.TextField(_("adresse postale (chèques)"), max_length=400, default=DEMO_POSTAL_ADDRESS,
                                       help_text=_("Où envoyer les chèques : une ligne par ligne d'adresse."))
 
-    graphql_fields = [GraphQLString("tagline", required=True), GraphQLString("contact_email", required=True),
-                      GraphQLString("transparency_note")]
+    graphql_fields = [
+        GraphQLString("tagline", required=True), GraphQLString("contact_email", required=True),
+        GraphQLString("transparency_note"),
+        GraphQLField("main_menu", MenuLink, is_list=True, required=True,
+                     description="The header's links, public pages only (empty: the site builds its own)."),
+        GraphQLField("footer_menu", MenuLink, is_list=True, required=True,
+                     description="The footer's links, public pages only (empty: the site builds its own)."),
+    ]
+
+    base_form_class = SiteSettingsForm  # menu rows keep the editor's order (core/forms.py)
+    edit_handler = TabbedInterface([
+        ObjectList([FieldPanel("tagline"), FieldPanel("contact_email"), FieldPanel("transparency_note")],
+                   heading=_("Général")),
+        ObjectList([InlinePanel("main_menu_items", heading=_("Menu principal"), label=_("lien"),
+                                help_text=_("Les liens de l'en-tête, dans cet ordre. Laissé vide, le site "
+                                            "affiche Projets, Histoires, Qui sommes-nous ? et Transparence."))],
+                   heading=_("Menu principal")),
+        ObjectList([InlinePanel("footer_menu_items", heading=_("Pied de page"), label=_("lien"),
+                                help_text=_("Les liens de la colonne « L'association » du pied de page. "
+                                            "Laissé vide, le site y met toutes les pages simples."))],
+                   heading=_("Pied de page")),
+        ObjectList([FieldPanel("bank_holder"), FieldPanel("bank_iban"), FieldPanel("bank_bic"),
+                    FieldPanel("cheque_payable_to"), FieldPanel("postal_address")],
+                   heading=_("Dons sans carte")),
+    ])
 
     class Meta:
         verbose_name = _("réglages du site")
+
+    def save(self, *args, **kwargs):
+        """One transaction for the settings and their menus. Django sends `post_save` (which asks for the
+        build, publishing/signals.py) before modelcluster writes the menu items; inside this transaction
+        the build is only enqueued once both are committed, so it never builds the menus of before."""
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+
+    def main_menu(self, info=None, **kwargs) -> list[MenuLink]:
+        return public_links(self.main_menu_items.order_by(*MENU_ORDER))
+
+    def footer_menu(self, info=None, **kwargs) -> list[MenuLink]:
+        return public_links(self.footer_menu_items.order_by(*MENU_ORDER))
 
     @property
     def offline_details_are_demo(self) -> bool:
         """Still the demo's bank details or address: the pages then warn that no money should be sent."""
         return self.bank_iban == DEMO_IBAN or self.postal_address == DEMO_POSTAL_ADDRESS
+
+
+class MenuItem(Orderable):
+    """One link of a menu: a page of the site (its title, or `label`), or an address typed by the editor.
+    The API shows a page's link only while the page is live and public (core/navigation.py)."""
+
+    page = models.ForeignKey("wagtailcore.Page", verbose_name=_("page du site"), null=True, blank=True,
+                             on_delete=models.CASCADE, related_name="+",
+                             help_text=_("La page vers laquelle mène le lien (supprimer la page retire le lien)."))
+    link_url = models.CharField(
+        _("ou adresse"), max_length=500, blank=True, validators=[validate_link_url],
+        help_text=_("À la place d'une page : une adresse complète (https://…), une adresse e-mail (mailto:…) "
+                    "ou un chemin du site (/donner/)."))
+    label = models.CharField(_("libellé"), max_length=60, blank=True,
+                             help_text=_("Le texte du lien. Facultatif pour une page (son titre par défaut)."))
+
+    panels = [FieldPanel("page"), FieldPanel("link_url"), FieldPanel("label")]
+
+    class Meta(Orderable.Meta):
+        abstract = True
+
+    def clean(self):
+        super().clean()
+        if self.page_id and self.link_url:
+            raise ValidationError({"link_url": _("Choisissez une page ou saisissez une adresse, pas les deux.")})
+        if not self.page_id and not self.link_url:
+            raise ValidationError({"page": _("Choisissez une page ou saisissez une adresse.")})
+        if self.link_url and not self.label.strip():
+            raise ValidationError({"label": _("Un lien vers une adresse a besoin d'un libellé.")})
+
+    def __str__(self):
+        return self.label or (self.page.title if self.page_id else self.link_url)
+
+
+class MainMenuItem(MenuItem):
+    site_settings = ParentalKey(SiteSettings, related_name="main_menu_items", on_delete=models.CASCADE)
+
+    class Meta(MenuItem.Meta):
+        verbose_name = _("lien du menu principal")
+        verbose_name_plural = _("liens du menu principal")
+
+
+class FooterMenuItem(MenuItem):
+    site_settings = ParentalKey(SiteSettings, related_name="footer_menu_items", on_delete=models.CASCADE)
+
+    class Meta(MenuItem.Meta):
+        verbose_name = _("lien du pied de page")
+        verbose_name_plural = _("liens du pied de page")
