@@ -58,6 +58,6 @@ def test_the_worker_starts_a_lone_publish_at_once(tmp_path):
     assert [requests for requests, _delay in delays] == [1, 1, 1, 1]
     waits = sorted(delay for _requests, delay in delays[1:])  # the first may meet the worker starting up
     print("request -> build started:", waits)
-    # no quiet period; polling every 0.02 s on SQLite, NOTIFY on PostgreSQL (measured: 0.02 to 0.05 s on a
-    # quiet machine; up to 0.47 s at load 17, four processes per core): well under the 2 s it used to wait
+    # no quiet period; polling every 0.02 s on SQLite, NOTIFY on PostgreSQL. Measured on SQLite at load 17
+    # (eight processes per core): 0.17 to 0.47 s, scheduling mostly; well under the 2 s it used to wait
     assert waits[-1] < 1.0, waits
