@@ -6,7 +6,7 @@ change one story or project and leave the site's structure as it was, so this mo
 SiteData (in memory, `BuildState.site_data` and `route_index`) and makes again only:
 - the routes of the changed pages and of the pages whose content shows them (a story citing a project), by
   running `build_site` itself on a small sub-site: those pages, the home and index pages, the projects they
-  name (every project when one of them is completed: its page suggests projects under way). Same code as a
+  name (every project when the page of a completed one is made again: it suggests projects under way). Same code as a
   full build, same values;
 - the listing routes that show a changed page's card (home, project and story indexes, giving pages, the
   feed), with the new card in place of the old one: membership and order cannot have moved (checked below);
@@ -94,7 +94,7 @@ def patch(state, raw: dict, stamps: dict, order: list, new_globals: dict, params
             return None
     remade_ids = changed | {r.page_id for r in touched_routes if r.page_type in PAGE_ROUTES}
     sub_ids = remade_ids | set(index["singletons"].values()) | _projects_named(raw, remade_ids, index["projects"])
-    if any((_card(state.cache, i) or {}).get("status") == "completed" for i in sub_ids):
+    if any((_card(state.cache, i) or {}).get("status") == "completed" for i in remade_ids):
         sub_ids |= set(index["projects"])  # a completed project's page suggests projects under way
     sub_pages = [raw[i] for i in order if i in sub_ids]
     sub_data, media = make_site(sub_pages, new_globals, params, stamps=stamps, cache=state.cache)
