@@ -117,14 +117,14 @@ def save(state: BuildState, out: Path, cache_dir: Path, *, background: bool = Fa
     (and its next build) does not wait for it; call it while holding `locked(out, cache_dir)`."""
     path = state_path(out, cache_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
+    previous = _REAPERS.pop(str(path), None)
+    if previous is not None:
+        previous.join()  # one writer at a time, or an older state could land last
     state.generation = uuid.uuid4().hex
     _MEMORY[str(path)] = state
     if not background or not hasattr(os, "fork"):
         _write(state, path)
         return
-    previous = _REAPERS.get(str(path))
-    if previous is not None:
-        previous.join()  # one writer at a time, or an older state could land last
     lock = _output_lock(path.with_suffix(".lock"))
     lock.hold()  # released by the reaper once the child has written the file
     pending = path.with_suffix(".pending")
