@@ -45,7 +45,7 @@ class Patch:
     moved_deps: list  # (output path, deps before, deps now) of the page routes made again
 
 
-def index_routes(site_data: SiteData) -> dict:
+def index_routes(site_data: SiteData, order: list) -> dict:
     """What a patch needs to find its way in the last build's routes (kept beside them in the state)."""
     dependents: dict[str, set] = {}
     positions, singletons, projects = {}, {}, []
@@ -57,18 +57,24 @@ def index_routes(site_data: SiteData) -> dict:
             singletons.setdefault(route.page_type, route.page_id)
         elif route.page_type == "project":
             projects.append(route.page_id)
-    return {"dependents": dependents, "positions": positions, "singletons": singletons, "projects": projects}
+    return {"dependents": dependents, "positions": positions, "singletons": singletons, "projects": projects,
+            "order": {page_id: position for position, page_id in enumerate(order)}}
 
 
-def patch(state, raw: dict, stamps: dict, order: list, new_globals: dict, params: dict) -> Patch | None:
+def patch(state, raw: dict, stamps: dict, order: list, new_globals: dict, params: dict,
+          pulled: list | None = None) -> Patch | None:
     """The next SiteData from the last one (`state.site_data`, `state.route_index`), or None when it cannot
-    vouch for it. `raw`, `stamps`, `order`: the merged pages of this build; the cache is `state.cache`."""
+    vouch for it. `raw`, `stamps`, `order`: the merged pages of this build (the last build's, less those
+    gone, plus those `pulled` again: their ids); the cache is `state.cache`."""
     old, index = state.site_data, state.route_index
-    if old is None or index is None or order != state.order or raw.keys() != state.raw.keys():
+    pulled = list(raw) if pulled is None else [str(i) for i in pulled]
+    if old is None or index is None or order != state.order:
         return None
+    if len(raw) != len(state.raw) or any(i not in state.raw for i in pulled):
+        return None  # a page added (pulled, not in the last build) or gone (fewer pages)
     if any(new_globals.get(k) != state.globals.get(k) for k in SITE_WIDE):
         return None
-    changed = {i for i, stamp in stamps.items() if state.stamps.get(i) != stamp}
+    changed = {i for i in pulled if state.stamps.get(i) != stamps[i]}
     kinds = {i: PAGE_TYPES.get(raw[i].get("contentType")) for i in changed}
     if any(kind not in PAGE_ROUTES for kind in kinds.values()):
         return None
@@ -96,7 +102,7 @@ def patch(state, raw: dict, stamps: dict, order: list, new_globals: dict, params
     sub_ids = remade_ids | set(index["singletons"].values()) | _projects_named(raw, remade_ids, index["projects"])
     if any((_card(state.cache, i) or {}).get("status") == "completed" for i in remade_ids):
         sub_ids |= set(index["projects"])  # a completed project's page suggests projects under way
-    sub_pages = [raw[i] for i in order if i in sub_ids]
+    sub_pages = [raw[i] for i in sorted(sub_ids, key=index["order"].__getitem__)]  # in tree order
     sub_data, media = make_site(sub_pages, new_globals, params, stamps=stamps, cache=state.cache)
 
     for i, before in old_cards.items():

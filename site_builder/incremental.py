@@ -97,7 +97,7 @@ def _incremental(api_url, out: Path, state, params, forced, *, theme, cache_dir,
         raw[page_id], stamps[page_id], new_versions[page_id] = page, content_stamp(page), versions.get(page_id)
     order = [i for i, _ in index]
     site_data, media, signatures, dirty, remember = model(state, out, raw, stamps, order, new_globals, params,
-                                                          cache, strict, result)
+                                                          cache, strict, result, [p["id"] for p in fetched])
     result.warnings += site_data.warnings
     gone = sorted(p for p in state.signatures if p not in signatures)
     result.timings["model_seconds"] = time.perf_counter() - t1
@@ -139,13 +139,13 @@ def _incremental(api_url, out: Path, state, params, forced, *, theme, cache_dir,
     return result
 
 
-def model(state, out: Path, raw, stamps, order, new_globals, params, cache, strict, result):
+def model(state, out: Path, raw, stamps, order, new_globals, params, cache, strict, result, pulled):
     """Routes, media, signatures, the URLs to render, and what to call once the build succeeded (it keeps
     the routes for the next build): patched from the last build's routes when changed_routes can vouch for
     it (proportional to the change), else made from every page."""
     patched = None
     if cache is state.cache and not strict:
-        patched = changed_routes.patch(state, raw, stamps, order, new_globals, params)
+        patched = changed_routes.patch(state, raw, stamps, order, new_globals, params, pulled)
     if patched is not None:
         result.model_step = "patched"
         dirty = {r.url for r in patched.remade if patched.signatures[r.output_path] !=
@@ -177,7 +177,7 @@ def remember_routes(state, site_data) -> None:
     """Keep what the next build's patch starts from (in memory only)."""
     state.site_data = site_data
     state.global_stamp = site_data.global_stamp() + state.params["theme_stamp"]
-    state.route_index = changed_routes.index_routes(site_data)
+    state.route_index = changed_routes.index_routes(site_data, state.order)
 
 
 @contextlib.contextmanager
