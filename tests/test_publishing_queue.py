@@ -234,14 +234,15 @@ def test_an_unreachable_api_fails_the_build_with_a_clear_message(db, settings, t
 
 
 def test_a_lone_publish_starts_building_at_once(db, hook, settings):
-    """No fixed quiet period: nothing queued, nothing running, so the build starts now (it waited 0.5 s)."""
-    settings.SITE_BUILD_QUIET_SECONDS = 0.5
+    """No fixed quiet period: nothing queued, nothing running, so the build starts now (it waited for the
+    quiet period, 2 s here; the margin is for a machine under load)."""
+    settings.SITE_BUILD_QUIET_SECONDS = 2
     request_build("Publication")
     started = time.perf_counter()
     run_site_build.call()
     build = SiteBuild.objects.get()
-    assert time.perf_counter() - started < 0.25
-    assert (build.started_at - build.requested_at).total_seconds() < 0.25
+    assert time.perf_counter() - started < 1.0
+    assert (build.started_at - build.requested_at).total_seconds() < 1.0
     assert len(hook.calls) == 1
 
 
@@ -263,10 +264,11 @@ class SlowHook(Hook):
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)  # like the other transactional tests: leave the migrated rows for them
 def test_a_burst_makes_at_most_two_builds_and_the_first_starts_at_once(settings):
     """Ten publishes 50 ms apart, a worker taking builds as they come: the first starts at once, the others
-    join the one queued build (while the first runs, then while requests keep arriving): two builds."""
+    join the one queued build (while the first runs, then while requests keep arriving): two builds. The
+    quiet period is 1 s so that a loaded machine, slowing each request, does not split the burst."""
     hook = SlowHook(0.2)
     settings.NETLIFY_BUILD_HOOK = hook.url
-    settings.SITE_BUILD_QUIET_SECONDS, settings.SITE_BUILD_MAX_WAIT = 0.3, 10
+    settings.SITE_BUILD_QUIET_SECONDS, settings.SITE_BUILD_MAX_WAIT = 1.0, 20
     editors_done = threading.Event()
 
     def worker():
@@ -286,9 +288,10 @@ def test_a_burst_makes_at_most_two_builds_and_the_first_starts_at_once(settings)
         thread.join(timeout=30)
         hook.stop()
     builds = list(SiteBuild.objects.order_by("id"))
-    assert len(hook.calls) == len(builds) == 2
+    timing = [(b.requests, b.requested_at.time(), b.last_requested_at.time(), b.started_at.time()) for b in builds]
+    assert len(hook.calls) == len(builds) == 2, timing
     assert sum(b.requests for b in builds) == 10 and builds[-1].reasons[-1] == "Publication 9"
-    assert (builds[0].started_at - builds[0].requested_at).total_seconds() < 0.2
+    assert (builds[0].started_at - builds[0].requested_at).total_seconds() < 0.5, timing  # was >= 1 s
     assert all(b.status == "succeeded" for b in builds)
 
 
