@@ -16,10 +16,11 @@ The first publish after the worker starts is reported apart (`cold_*`): that wor
 loads the last build's state from disk. Then `--runs` publishes of different stories (first, middle, last of
 the story list…) are measured, one at a time, each after the worker is idle again; the JSON gives their median
 and max and, per run, where the time went: `publish_call` (the publish() call itself, search indexing
-included), `queue` (request to start of the build: the quiet period SITE_BUILD_QUIET_SECONDS plus the
-worker's polling), `build` (the SiteBuild's duration, which ends after the builder saves its state) and
+included), `queue` (request to start of the build: the worker waking up — PostgreSQL's NOTIFY, or its
+short poll on SQLite — and claiming the build; a lone publish has no quiet period), `build` (the SiteBuild's duration, which ends after the builder saves its state) and
 `build_to_live` (start of the build to the file seen here), the files written, and the
-builder's own timings (api, model, render, swap, state save), which the worker writes to a log for this
+builder's own timings (api, model, render, swap, state save) and its `model_step` ("patched": only the routes
+the change touches, site_builder/changed_routes.py; "every route"), which the worker writes to a log for this
 benchmark (the worker is `manage.py publishing_worker` started through a small wrapper that records
 `BuildResult.timings`; nothing else differs).
 
@@ -70,6 +71,7 @@ def recorded(function):
         with open(os.environ["BENCH_TIMINGS_LOG"], "a") as fh:
             fh.write(json.dumps({{"at": time.time(), "kind": result.kind, "files_written": result.files_written,
                                  "full_reason": getattr(result, "full_reason", ""),
+                                 "model_step": getattr(result, "model_step", ""),
                                  "written": result.written if len(result.written) <= 50 else len(result.written),
                                  **{{k: round(v, 4) for k, v in result.timings.items()}}}}) + "\\n")
         return result
@@ -293,7 +295,7 @@ def main() -> int:
                         help="the same for project pages (the heaviest edit form); 0: none")
     parser.add_argument("--images", type=int, default=20, help="size of the shared image pool")
     parser.add_argument("--quiet-seconds", type=float, default=None,
-                        help="SITE_BUILD_QUIET_SECONDS for the worker (default: the settings' 0.5)")
+                        help="SITE_BUILD_QUIET_SECONDS for the worker (default: the settings' 0.3; bursts only)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
     parser.add_argument("--timeout", type=float, default=120, help="seconds to wait for one publish to be live")
@@ -410,7 +412,7 @@ def main() -> int:
             "queue_seconds": median("queue_seconds"),
             "publish_call_seconds": median("publish_call_seconds"),
             "quiet_seconds": settings.SITE_BUILD_QUIET_SECONDS if args.quiet_seconds is None else args.quiet_seconds,
-            "worker_interval_seconds": 0.2,
+            "worker_wakeup": "LISTEN/NOTIFY" if env.get("_BENCH_PG_DROP") else "poll every 0.02 s",
             "full_build_seconds": full_row.duration_seconds,
             "full_build_wall_seconds": round(full_wall, 2),
             "full_build_files": full_row.files_written,

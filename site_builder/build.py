@@ -47,6 +47,7 @@ class BuildResult:
     written: list[str] = field(default_factory=list)  # output paths written (incremental: changed files only)
     deleted: list[str] = field(default_factory=list)  # output paths removed (pages unpublished, moved, deleted)
     full_reason: str = ""  # why an incremental build had to be a full one
+    model_step: str = ""  # incremental: "patched" (site_builder/changed_routes.py) or "every route"
 
 
 def pelican_settings(site_data: SiteData, output: Path, theme: Path, scratch: Path, result: dict,

@@ -4,11 +4,14 @@
    (giving rules, settings); compare with the last build's state (site_builder.state).
 2. Pull only the pages that are new, republished or moved, plus those the caller names (a changed image or
    snippet does not make a new page version; the CMS knows which pages use it and says so).
-3. Rebuild the routes from the merged pages, reusing last build's normalised pages for everything unchanged,
-   and render only the files whose signature changed (a page, its index and pagination pages, the home
-   page, pages that embed it, the feed and the sitemap), plus those that are missing.
+3. Make the routes: patch the last build's routes where the change shows (site_builder/changed_routes.py,
+   proportional to the change), or, when the patch cannot vouch for it, make them from every page, reusing
+   last build's normalised pages for everything unchanged; render only the files whose signature changed
+   (a page, its index and pagination pages, the home page, pages that embed it, the feed and the sitemap),
+   plus those that are missing.
 4. Write them to a staging folder, then move in each file whose bytes differ and delete the files of pages
-   that are gone. A failure before that step leaves the site as it was.
+   that are gone. A failure before that step leaves the site as it was. The state is then written by a
+   forked child (site_builder/state.py), after the files are live and without holding up the next build.
 
 Anything the state cannot vouch for (no state yet, other build parameters, another theme) makes it a full
 build, which `--full` also asks for.
@@ -26,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import client, feeds, queries
+from . import changed_routes, client, feeds, queries
 from . import state as build_state
 from .build import (GLOBAL_FIELDS, BuildError, BuildResult, _full_build, api_error_message, fetch_media,
                     make_site, render, route_signatures)
@@ -86,12 +89,9 @@ def _incremental(config: BuildConfig, out: Path, state, forced) -> BuildResult:
         page_id = str(page["id"])
         raw[page_id], stamps[page_id], new_versions[page_id] = page, content_stamp(page), versions.get(page_id)
     order = [i for i, _ in index]
-    pages = [raw[i] for i in order if i in raw]
-    site_data, media = make_site(pages, new_globals, config, stamps=stamps, cache=cache)
+    site_data, media, signatures, dirty, remember = model(state, out, raw, stamps, order, new_globals, config,
+                                                          cache, config.strict, result, [p["id"] for p in fetched])
     result.warnings += site_data.warnings
-    signatures = route_signatures(site_data, stamps, config, set())
-    dirty = {r.url for r in site_data.routes
-             if signatures[r.output_path] != state.signatures.get(r.output_path) or not (out / r.output_path).exists()}
     gone = sorted(p for p in state.signatures if p not in signatures)
     result.timings["model_seconds"] = time.perf_counter() - t1
 
@@ -124,11 +124,54 @@ def _incremental(config: BuildConfig, out: Path, state, forced) -> BuildResult:
             signatures[route.output_path] = None
     state.raw, state.stamps, state.versions, state.order = raw, stamps, new_versions, order
     state.globals, state.signatures, state.cache = new_globals, signatures, cache
+    remember()  # the routes the next build's patch starts from
     result.timings["total_seconds"] = time.perf_counter() - t0
     t5 = time.perf_counter()
-    build_state.save(state, out, config.cache_dir)
+    build_state.save(state, out, config.cache_dir, background=True)  # the files are live: write it off the clock
     result.timings["state_save_seconds"] = time.perf_counter() - t5
     return result
+
+
+def model(state, out: Path, raw, stamps, order, new_globals, config: BuildConfig, cache, strict, result, pulled):
+    """Routes, media, signatures, the URLs to render, and what to call once the build succeeded (it keeps
+    the routes for the next build): patched from the last build's routes when changed_routes can vouch for
+    it (proportional to the change), else made from every page."""
+    patched = None
+    if cache is state.cache and not strict:
+        patched = changed_routes.patch(state, raw, stamps, order, new_globals, config, pulled)
+    if patched is not None:
+        result.model_step = "patched"
+        dirty = {r.url for r in patched.remade if patched.signatures[r.output_path] !=
+                 state.signatures.get(r.output_path) or not (out / r.output_path).exists()}
+        return (patched.site_data, patched.media, patched.signatures, dirty,
+                lambda: changed_routes.commit(state, patched))
+    result.model_step = "every route"
+    pages = [raw[i] for i in order if i in raw]
+    site_data, media = make_site(pages, new_globals, config, stamps=stamps, cache=cache)
+    signatures = route_signatures(site_data, stamps, config, set())
+    dirty = {r.url for r in site_data.routes
+             if signatures[r.output_path] != state.signatures.get(r.output_path) or not (out / r.output_path).exists()}
+    return site_data, media, signatures, dirty, lambda: remember_routes(state, site_data)
+
+
+def warm_up(config: BuildConfig, out: Path) -> None:
+    """Read the last build's state and make its routes now (a worker starting), so that the first publish
+    is patched like the others instead of reading the state and making every route on the editor's clock.
+    A state made with other parameters is left alone: the next build is a full one anyway."""
+    with build_state.locked(out, config.cache_dir), gc_paused():
+        state = build_state.load(out, config.cache_dir)
+        if state is None or state.site_data is not None or state.params != config.output_params():
+            return
+        site_data, _media = make_site(state.pages(), state.globals, config, stamps=state.stamps,
+                                      cache=state.cache)
+        remember_routes(state, site_data)
+
+
+def remember_routes(state, site_data) -> None:
+    """Keep what the next build's patch starts from (in memory only)."""
+    state.site_data = site_data
+    state.global_stamp = site_data.global_stamp() + state.params["theme_stamp"]
+    state.route_index = changed_routes.index_routes(site_data, state.order)
 
 
 @contextlib.contextmanager

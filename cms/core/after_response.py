@@ -12,7 +12,7 @@ when the request is finished, which Django signals once the response has been ha
 (`request_finished`): the editor's browser is already loading the next page. Outside a request
 (management commands, the publishing worker, the shell, tests calling `publish()` directly) it runs every
 task at once, exactly like the immediate backend it extends. The publishing build does not read either
-index: it is queued by the publish itself (publishing/signals.py) and starts after SITE_BUILD_QUIET_SECONDS.
+index: it is queued by the publish itself (publishing/signals.py) and starts at once (publishing/tasks.py).
 """
 
 from __future__ import annotations

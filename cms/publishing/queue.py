@@ -54,5 +54,7 @@ def request_build(reason: str, page_ids=(), *, full: bool = False, user=None) ->
 
 def _enqueue():
     from .tasks import run_site_build
+    from .wakeup import notify
 
     run_site_build.enqueue()
+    notify()  # the worker starts now, not on its next look at the queue

@@ -283,8 +283,9 @@ SITE_BUILD_CACHE = Path(os.environ.get("SITE_BUILD_CACHE", REPO_DIR / ".build-ca
 SITE_BUILD_API_URL = os.environ.get("SITE_BUILD_API_URL", "http://127.0.0.1:8000/graphql/")
 SITE_MEDIA_URL = os.environ.get("SITE_MEDIA_URL", "") or None
 SITE_DONATE_API = os.environ.get("SITE_DONATE_API", "")
-# A burst of publishes waits for this much quiet before building (at most SITE_BUILD_MAX_WAIT seconds).
-SITE_BUILD_QUIET_SECONDS = float(os.environ.get("SITE_BUILD_QUIET_SECONDS", "0.5"))
+# A lone publish builds at once; a burst (requests while a build runs, or in quick succession) is built once
+# this much quiet has passed since its last request (at most SITE_BUILD_MAX_WAIT seconds after its first).
+SITE_BUILD_QUIET_SECONDS = float(os.environ.get("SITE_BUILD_QUIET_SECONDS", "0.3"))
 SITE_BUILD_MAX_WAIT = float(os.environ.get("SITE_BUILD_MAX_WAIT", "5"))
 # In production the site may be built by Netlify instead: each build then calls this hook.
 NETLIFY_BUILD_HOOK = os.environ.get("NETLIFY_BUILD_HOOK", "")

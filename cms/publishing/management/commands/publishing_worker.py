@@ -1,5 +1,9 @@
 """`manage.py publishing_worker`: runs the site builds that publishing queues, and Wagtail's scheduled
-publishing (go-live and expiry dates), which in turn queue builds. `make demo` starts one."""
+publishing (go-live and expiry dates), which in turn queue builds. `make demo` starts one.
+
+It sleeps until a build is queued: woken at once by PostgreSQL's NOTIFY (publishing/wakeup.py), or on
+SQLite by a short poll of one cheap read every `--interval` seconds; then django-tasks' database worker runs
+every ready task (in batch mode: claim, run, record) and the worker goes back to sleep."""
 
 from __future__ import annotations
 
@@ -11,18 +15,23 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 from django_tasks_db.management.commands.db_worker import Worker
 
+from publishing import wakeup
+
 
 class Command(BaseCommand):
     help = __doc__
 
     def add_arguments(self, parser):
-        parser.add_argument("--interval", type=float, default=0.2, help="seconds between looks at the queue")
+        parser.add_argument("--interval", type=float, default=0.02,
+                            help="SQLite: seconds between looks at the queue (PostgreSQL wakes the worker at once)")
+        parser.add_argument("--fallback", type=float, default=5.0,
+                            help="PostgreSQL: seconds between looks at the queue without a notice")
         parser.add_argument("--scheduled-every", type=float, default=30.0,
                             help="seconds between runs of Wagtail's publish_scheduled")
         parser.add_argument("--batch", action="store_true",
                             help="publish what is due and run every queued build, then exit")
 
-    def handle(self, *, interval, scheduled_every, batch, **options):
+    def handle(self, *, interval, fallback, scheduled_every, batch, **options):
         if batch:
             publish_scheduled()
         else:
@@ -30,11 +39,16 @@ class Command(BaseCommand):
                              name="publish-scheduled").start()
         abandon_interrupted_builds()
         preload_build_state()
-        worker = Worker(queue_names=["builds"], interval=interval, batch=batch, backend_name="builds",
+        # batch: each run() takes every ready task, then returns to wait here
+        worker = Worker(queue_names=["builds"], interval=interval, batch=True, backend_name="builds",
                         startup_delay=False, max_tasks=None, worker_id=f"publishing-{os.getpid()}",
                         excluded_queue_names=[])
         worker.configure_signals()
-        worker.run()
+        with wakeup.waiter(interval) as waiter:  # listening before the first look: no notice is missed
+            worker.run()
+            while worker.running and not batch:
+                waiter.wait(fallback)
+                worker.run()
 
 
 def abandon_interrupted_builds():
@@ -50,12 +64,15 @@ def abandon_interrupted_builds():
 
 
 def preload_build_state():
-    """Read the last build's state now, so the first publish does not wait for it (seconds on a large site)."""
+    """Read the last build's state and make its routes now, so the first publish does not wait for them
+    (seconds on a large site)."""
     from django.conf import settings
 
-    from site_builder import state
+    from site_builder.incremental import warm_up
 
-    state.load(settings.SITE_BUILD_OUT, settings.SITE_BUILD_CACHE)
+    from ...runner import build_config
+
+    warm_up(build_config(), settings.SITE_BUILD_OUT)
 
 
 def publish_scheduled():
