@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from . import client, feeds, queries
+from . import client, feeds, queries, redirects
 from . import state as build_state
 from .filters import FILTERS
 from .normalize import MediaMap
@@ -190,10 +190,12 @@ def make_site(pages: list[dict], globals_: dict, params: dict, *, stamps: dict |
                            donate_api_base=params["donate_api_base"], totals=globals_.get("donationTotals") or [],
                            donation_rules=globals_.get("donationRules") or [],
                            site_totals=globals_.get("siteTotals"), stamps=stamps, cache=cache)
+    site_data.redirects, redirect_warnings = redirects.for_site(globals_.get("redirects"), pages, site_data)
+    site_data.warnings += redirect_warnings
     return site_data, media
 
 
-GLOBAL_FIELDS = ("donationRules", "donationTotals", "siteTotals", "siteSettings", "settings")
+GLOBAL_FIELDS = ("donationRules", "donationTotals", "siteTotals", "siteSettings", "settings", "redirects")
 
 
 def build(api_url: str, out: Path, *, base_url: str = "http://127.0.0.1:8080", media_url: str | None = None,

@@ -41,6 +41,8 @@ fragment Globals on Query {
   siteTotals { raised currency donors }
   siteSettings: sites { siteName hostname }
   settings: setting(name: "SiteSettings") { ... on SiteSettings { tagline contactEmail transparencyNote } }
+  # public redirects only (cms/api/visibility.py); site_builder/redirects.py keeps the default site's
+  redirects { oldPath isPermanent newUrl site { isDefaultSite } page { urlPath } }
 }
 """
 
