@@ -24,6 +24,7 @@ What this module guarantees about the file, whatever editors typed:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
@@ -36,6 +37,7 @@ RESERVED_PREFIXES = ("/donate/",)  # proxied to the CMS by the CDN (netlify.toml
 # RFC 3986 path characters that browsers send as they are and that mean nothing in `_redirects`;
 # everything else (spaces, `#`, `%`, `:`, `*`, `?`, non-ASCII…) is percent-encoded.
 PATH_SAFE = "/-._~!$&'()+,;=@"
+HOST = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")  # a DNS name, after IDNA
 HEADER = "# Redirections des pages déplacées ou renommées (Wagtail). Fichier écrit par site_builder/redirects.py.\n"
 
 
@@ -50,8 +52,9 @@ class Rule:
 
 
 def encode_path(path: str) -> str:
-    """A path as browsers send it and as the file holds it: percent-encoded once, from its decoded form
-    (Wagtail stores old paths decoded; a request arrives encoded). Both sides go through here."""
+    """A path as browsers send it and as the file holds it: percent-encoded once. Wagtail stores old paths
+    as IRIs (`uri_to_iri`: non-ASCII characters decoded, `%20`, `%0A`, `%23`… kept encoded) and a request
+    arrives as a URI: decoding then encoding gives both the same form."""
     return quote(unquote(path), safe=PATH_SAFE)
 
 
@@ -71,7 +74,7 @@ def encode_url(url: str) -> str | None:
         port = parts.port
     except (ValueError, UnicodeError):
         return None
-    if parts.scheme not in ("http", "https") or not host:
+    if parts.scheme not in ("http", "https") or not HOST.fullmatch(host):
         return None
     netloc = host + (f":{port}" if port else "")
     query = quote(unquote(parts.query), safe="=&+,;/-._~!$'()@")
