@@ -38,6 +38,8 @@ RESERVED_PREFIXES = ("/donate/",)  # proxied to the CMS by the CDN (netlify.toml
 # everything else (spaces, `#`, `%`, `:`, `*`, `?`, non-ASCII…) is percent-encoded.
 PATH_SAFE = "/-._~!$&'()+,;=@"
 HOST = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")  # a DNS name, after IDNA
+# Files every build writes besides the routes (site_builder.feeds): no redirect may take their place.
+FIXED_FILES = ("/sitemap.xml", "/robots.txt", "/feeds/histoires.atom.xml", "/" + REDIRECTS_FILE)
 HEADER = "# Redirections des pages déplacées ou renommées (Wagtail). Fichier écrit par site_builder/redirects.py.\n"
 
 
@@ -146,7 +148,3 @@ def for_site(redirects: list[dict] | None, pages: list[dict], site_data) -> tupl
     root_path = home["urlPath"] if home else "/"
     served = {route.url for route in site_data.routes} | set(FIXED_FILES)
     return rules_from_api(redirects, root_path, served)
-
-
-# Files every build writes besides the routes (site_builder.feeds): no redirect may take their place.
-FIXED_FILES = ("/sitemap.xml", "/robots.txt", "/feeds/histoires.atom.xml", "/" + REDIRECTS_FILE)
