@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from . import client, feeds, queries
+from . import client, feeds, queries, redirects
 from . import state as build_state
 from .config import DEFAULT_THEME, BuildConfig
 from .filters import FILTERS
@@ -167,14 +167,23 @@ def api_error_message(error: dict, data: dict) -> str:
 
 
 def make_site(pages: list[dict], globals_: dict, config: BuildConfig, *, stamps: dict | None = None,
-              cache: NormalizationCache | None = None) -> tuple[SiteData, MediaMap]:
-    """The API's answer -> routes. Full builds, incremental builds and the CMS preview all go through here."""
+              cache: NormalizationCache | None = None, with_redirects: bool = True) -> tuple[SiteData, MediaMap]:
+    """The API's answer -> routes. Full builds, incremental builds and the CMS preview all go through here.
+    `with_redirects=False`: for a part of the site (changed_routes.py), whose redirects are the whole site's."""
     media = MediaMap(api_origin=config.api_origin, media_url=config.media_url)
     site_data = site_routes(pages, globals_, config, media, stamps=stamps, cache=cache)
+    if with_redirects:
+        add_redirects(site_data, globals_, pages)
     return site_data, media
 
 
-GLOBAL_FIELDS = ("donationRules", "donationTotals", "siteTotals", "siteSettings", "settings")
+def add_redirects(site_data: SiteData, globals_: dict, pages: list[dict]) -> None:
+    """The `_redirects` rules of the whole site: they depend on every route (a rule never shadows a page)."""
+    site_data.redirects, redirect_warnings = redirects.for_site(globals_.get("redirects"), pages, site_data)
+    site_data.warnings += redirect_warnings
+
+
+GLOBAL_FIELDS = ("donationRules", "donationTotals", "siteTotals", "siteSettings", "settings", "redirects")
 
 
 def build(api_url: str | BuildConfig, out: Path, **options) -> BuildResult:

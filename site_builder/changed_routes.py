@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from .build import make_site
+from .build import add_redirects, make_site
 from .normalize import PAGE_TYPES, MediaMap
 from .site import Route, SiteData
 
@@ -103,7 +103,8 @@ def patch(state, raw: dict, stamps: dict, order: list, new_globals: dict, config
     if any((_card(state.cache, i) or {}).get("status") == "completed" for i in remade_ids):
         sub_ids |= set(index["projects"])  # a completed project's page suggests projects under way
     sub_pages = [raw[i] for i in sorted(sub_ids, key=index["order"].__getitem__)]  # in tree order
-    sub_data, media = make_site(sub_pages, new_globals, config, stamps=stamps, cache=state.cache)
+    sub_data, media = make_site(sub_pages, new_globals, config, stamps=stamps, cache=state.cache,
+                                with_redirects=False)
 
     for i, before in old_cards.items():
         after = _card(state.cache, i)
@@ -126,6 +127,7 @@ def patch(state, raw: dict, stamps: dict, order: list, new_globals: dict, config
 
     site_data = SiteData(site=old.site, routes=routes, warnings=sub_data.warnings,
                          stories=[cards.get(s["id"], s) for s in old.stories] if cards else old.stories)
+    add_redirects(site_data, new_globals, [raw[i] for i in order if i in raw])  # `_redirects` is rewritten too
     signatures = dict(state.signatures)
     for route in remade:
         signatures[route.output_path] = route.signature(stamps, state.global_stamp)

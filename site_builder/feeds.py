@@ -1,12 +1,23 @@
-"""The machine-readable files of the site: Atom feed of stories, sitemap.xml, robots.txt."""
+"""The machine-readable files of the site: Atom feed of stories, sitemap.xml, robots.txt, _redirects.
+
+Both XML files are written by feedgenerator (the library Pelican's own feeds use): the feed by its
+Atom1Feed, the sitemap by its SimplerXMLGenerator, which escapes text and refuses the control characters
+XML 1.0 cannot hold. The sitemap is not the pelican-sitemap plugin's (evaluated, version 1.2.2): that
+plugin lists the files Pelican's Writer reports through the `content_written` signal, and our generator
+writes routes itself, in forked workers, and in an incremental build only the files that changed, so it
+would list no page at all (or, with the signal sent, only the changed ones); it gives every page without a
+Pelican `date` the build's clock as lastmod (sitemap.xml would change on every build, so every publish would
+upload it again) and knows nothing of routes left out of the sitemap (the thank-you page, 404).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from xml.sax.saxutils import escape
-
 from feedgenerator import Atom1Feed
+from feedgenerator.django.utils.xmlutils import SimplerXMLGenerator
+
+from . import redirects
 
 FEED_PATH = "feeds/histoires.atom.xml"
 FEED_ITEMS = 20
@@ -45,17 +56,39 @@ def write_feed(site_data, out: Path) -> str:
     return FEED_PATH
 
 
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+
+
+def lastmod_date(value: str | None) -> str | None:
+    """W3C date (YYYY-MM-DD) of an ISO timestamp, or None when it is not one (a wrong lastmod is worse
+    than none: crawlers then ignore the element)."""
+    try:
+        return dt.date.fromisoformat((value or "")[:10]).isoformat() if value else None
+    except ValueError:
+        return None
+
+
 def write_sitemap(site_data, out: Path) -> str:
+    """Every route meant for search engines, its URL percent-encoded (the protocol asks for RFC 3986 URLs;
+    Wagtail allows non-ASCII slugs) and its last publication date."""
     base = site_data.site["base_url"]
-    lines = ['<?xml version="1.0" encoding="UTF-8"?>',
-             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
-    for route in site_data.routes:
-        if not route.in_sitemap:
-            continue
-        lastmod = f"<lastmod>{escape(route.lastmod[:10])}</lastmod>" if route.lastmod else ""
-        lines.append(f"<url><loc>{escape(base + route.url)}</loc>{lastmod}</url>")
-    lines.append("</urlset>")
-    (out / "sitemap.xml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with (out / "sitemap.xml").open("w", encoding="utf-8") as fh:
+        xml = SimplerXMLGenerator(fh, "utf-8")
+        xml.startDocument()
+        xml.startElement("urlset", {"xmlns": SITEMAP_NS})
+        for route in site_data.routes:
+            if not route.in_sitemap:
+                continue
+            xml.ignorableWhitespace("\n")
+            xml.startElement("url", {})
+            xml.addQuickElement("loc", base + redirects.encode_path(route.url))
+            lastmod = lastmod_date(route.lastmod)
+            if lastmod:
+                xml.addQuickElement("lastmod", lastmod)
+            xml.endElement("url")
+        xml.ignorableWhitespace("\n")
+        xml.endElement("urlset")
+        xml.ignorableWhitespace("\n")
     return "sitemap.xml"
 
 
@@ -66,4 +99,5 @@ def write_robots(site_data, out: Path) -> str:
 
 
 def write_all(site_data, out: Path) -> list[str]:
-    return [write_feed(site_data, out), write_sitemap(site_data, out), write_robots(site_data, out)]
+    return [write_feed(site_data, out), write_sitemap(site_data, out), write_robots(site_data, out),
+            redirects.write(getattr(site_data, "redirects", []), out)]

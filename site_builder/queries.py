@@ -47,6 +47,8 @@ fragment Globals on Query {
       footerMenu { title url path }
     }
   }
+  # public redirects only (cms/api/visibility.py); site_builder/redirects.py keeps the default site's
+  redirects { oldPath isPermanent newUrl site { isDefaultSite } page { urlPath } }
 }
 """
 

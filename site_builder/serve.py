@@ -3,6 +3,11 @@ site locally the way the CDN does: index.html for folders, the site's own 404.ht
 (like netlify.toml's rewrite) `/donate/*` passed to the CMS so the donation form posts to the same origin.
 For the demo and tests only.
 
+Redirects: the site's `_redirects` (site_builder/redirects.py writes it from Wagtail's redirects) is answered
+as Netlify answers it: a request for a path that no file serves and that a rule names gets that rule's status
+(301 or 302) and `Location`, its query string kept; an existing file always wins over a rule. The file is
+read again whenever a build rewrites it.
+
 Malformed requests are answered at once with their error (NUL or control characters in the path: 400;
 a Content-Length that is not one plain decimal number: 400; a body over MAX_BODY: 413; a chunked body,
 which the proxy cannot frame: 411), rather than crashing the handler (the client saw the connection
@@ -17,9 +22,13 @@ import functools
 import http.client
 import http.server
 import re
+import os
 import socket
+import threading
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+
+from . import redirects
 
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
               "transfer-encoding", "upgrade", "host", "content-length"}
@@ -30,8 +39,38 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 DECIMAL = re.compile(r"[0-9]+")
 
 
+class RedirectTable:
+    """The rules of `_redirects` in the served folder, parsed again when the file changes (an incremental
+    build replaces it; a full build swaps the whole folder)."""
+
+    def __init__(self, directory: Path):
+        self.path = Path(directory) / redirects.REDIRECTS_FILE
+        self._lock = threading.Lock()
+        self._stamp = None
+        self._rules: dict[str, redirects.Rule] = {}
+
+    def rules(self) -> dict[str, redirects.Rule]:
+        try:
+            stat = self.path.stat()
+            stamp = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        except OSError:
+            return {}
+        with self._lock:
+            if stamp != self._stamp:
+                try:
+                    self._rules = redirects.parse(self.path.read_text(encoding="utf-8", errors="replace"))
+                except OSError:
+                    return {}
+                self._stamp = stamp
+            return self._rules
+
+    def lookup(self, path: str) -> redirects.Rule | None:
+        return self.rules().get(redirects.source_key(path))
+
+
 class SiteHandler(http.server.SimpleHTTPRequestHandler):
     proxies: dict[str, str] = {}
+    redirect_table: RedirectTable | None = None
     timeout = HANDLER_TIMEOUT  # socket timeout (socketserver.StreamRequestHandler applies it)
     body_length = 0
 
@@ -110,13 +149,35 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def _serves_a_file(self) -> bool:
+        local = self.translate_path(self.path)
+        return os.path.isfile(local) or os.path.isfile(os.path.join(local, "index.html"))
+
+    def _redirect(self) -> bool:
+        """Answer the request with its redirect, if a rule names its path and no file serves it."""
+        if self.redirect_table is None or self._serves_a_file():
+            return False
+        parts = urlsplit(self.path)
+        rule = self.redirect_table.lookup(parts.path)
+        if rule is None:
+            return False
+        self.send_response(rule.status)
+        self.send_header("Location", rule.target + (f"?{parts.query}" if parts.query and "?" not in rule.target else ""))
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+        return True
+
     def do_GET(self):
         target = self._proxy_target()
-        return self._proxy(target) if target else super().do_GET()
+        if target:
+            return self._proxy(target)
+        return None if self._redirect() else super().do_GET()
 
     def do_HEAD(self):
         target = self._proxy_target()
-        return self._proxy(target) if target else super().do_HEAD()
+        if target:
+            return self._proxy(target)
+        return None if self._redirect() else super().do_HEAD()
 
     def do_POST(self):
         target = self._proxy_target()
@@ -147,7 +208,8 @@ def make_server(directory: Path, port: int, host: str = "127.0.0.1",
                 proxies: dict[str, str] | None = None,
                 timeout: float = HANDLER_TIMEOUT) -> http.server.ThreadingHTTPServer:
     handler = functools.partial(type("Handler", (SiteHandler,), {"proxies": dict(proxies or {}),
-                                                                  "timeout": timeout}),
+                                                                  "timeout": timeout,
+                                                                  "redirect_table": RedirectTable(directory)}),
                                 directory=str(directory))
     return http.server.ThreadingHTTPServer((host, port), handler)
 

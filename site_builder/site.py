@@ -61,6 +61,7 @@ class SiteData:
     routes: list[Route] = field(default_factory=list)
     stories: list[dict] = field(default_factory=list)  # story cards, newest first (for the feed)
     warnings: list[str] = field(default_factory=list)
+    redirects: list = field(default_factory=list)  # site_builder.redirects.Rule: the `_redirects` file
 
     def global_stamp(self) -> str:
         """What every page shows (navigation, settings, giving rules, theme colours)."""

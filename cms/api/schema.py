@@ -246,7 +246,10 @@ def resolve_tag(root, info, id=None, **kwargs):
 
 def replace_root_resolvers(gql) -> None:
     query = gql.query_type
-    for name, resolver in (("search", resolve_search), ("tags", resolve_tags), ("tag", resolve_tag)):
+    from .redirects import resolve_redirects  # constant SQL queries (grapple's: one per redirect)
+
+    for name, resolver in (("search", resolve_search), ("tags", resolve_tags), ("tag", resolve_tag),
+                           ("redirects", resolve_redirects)):
         if name in query.fields:
             query.fields[name].resolve = resolver
 

@@ -1,4 +1,5 @@
-"""Run one SiteBuild: the incremental build of site_builder (or a full one), or Netlify's build hook."""
+"""Run one SiteBuild: the incremental build of site_builder (or a full one), deployed to Netlify through its API
+when NETLIFY_AUTH_TOKEN and NETLIFY_SITE_ID are set (only changed files upload); or Netlify's build hook."""
 
 from __future__ import annotations
 
@@ -27,14 +28,35 @@ def build_config():
                        api_token=settings.SITE_BUILD_API_TOKEN)  # the CMS's own: its bulk fields answer only to it
 
 
+def netlify_target():
+    """Where the worker deploys its builds, or None (both variables are needed; guard.py refuses one alone)."""
+    from site_builder.netlify_deploy import NetlifyTarget
+
+    if settings.NETLIFY_AUTH_TOKEN and settings.NETLIFY_SITE_ID:
+        return NetlifyTarget(token=settings.NETLIFY_AUTH_TOKEN, site_id=settings.NETLIFY_SITE_ID,
+                             api_url=settings.NETLIFY_API_URL)
+    return None
+
+
+def deploy_to_netlify(build: SiteBuild, target) -> None:
+    from site_builder.netlify_deploy import deploy
+
+    result = deploy(settings.SITE_BUILD_OUT, target, title=build.summary,
+                    digest_cache=settings.SITE_BUILD_CACHE / "netlify-digests.json")
+    log.info("site build %s deployed to Netlify (%s): %d files, %d uploaded in %.2f s", build.pk, result.deploy_id,
+             result.files, len(result.uploaded), result.seconds)
+
+
 def run_build(build: SiteBuild) -> SiteBuild:
     from site_builder.build import BuildError, build as full_build
     from site_builder.client import ApiError
     from site_builder.incremental import build_incremental
+    from site_builder.netlify_deploy import DeployError
 
     started = time.perf_counter()
+    target = netlify_target()
     try:
-        if settings.NETLIFY_BUILD_HOOK:
+        if settings.NETLIFY_BUILD_HOOK and target is None:
             build.kind = "netlify"
             call_netlify_hook(build)
         else:
@@ -47,9 +69,11 @@ def run_build(build: SiteBuild) -> SiteBuild:
             build.pages_written, build.files_written = result.pages, result.files_written
             build.files_deleted = len(result.deleted)
             build.errors, build.warnings = result.errors[:MAX_MESSAGES], result.warnings[:MAX_MESSAGES]
+            if target is not None:  # the files are built: Netlify gets those it lacks (a failure: next build)
+                deploy_to_netlify(build, target)
         build.status = SiteBuild.SUCCEEDED
-    except (ApiError, BuildError, OSError, requests.RequestException) as exc:
-        build.status, build.errors = SiteBuild.FAILED, [str(exc)]
+    except (ApiError, BuildError, DeployError, OSError, requests.RequestException) as exc:
+        build.status, build.errors = SiteBuild.FAILED, [str(exc)] + list(build.errors or [])[:MAX_MESSAGES - 1]
     except Exception as exc:  # recorded for the editors, logged with the traceback for developers
         log.exception("site build %s failed", build.pk)
         build.status, build.errors = SiteBuild.FAILED, [f"{type(exc).__name__}: {exc}"]

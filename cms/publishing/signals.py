@@ -2,7 +2,9 @@
 
 Publishing, unpublishing (including `publish_scheduled`'s go-live and expiry), moving and deleting a page
 name that page; an image or a snippet changed names the pages that use it (Wagtail's reference index); the
-site settings, shown on every page, ask for a full build.
+site settings, shown on every page, ask for a full build; a redirect saved or deleted asks for a build that
+rewrites `_redirects` (the ones Wagtail creates itself when a page moves or is renamed come with that page's
+publish or move, which already asks for one).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from django.contrib.contenttypes.models import ContentType
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+from wagtail.contrib.redirects.models import Redirect
 from wagtail.images import get_image_model
 from wagtail.models import Page, ReferenceIndex
 from wagtail.signals import page_published, page_unpublished, post_page_move
@@ -88,3 +91,9 @@ def on_snippet_deleted(sender, instance, **kwargs):
 @receiver(post_save, sender=SiteSettings)
 def on_settings_saved(sender, instance, **kwargs):
     request_build("Réglages du site modifiés", full=True)
+
+
+@receiver(post_save, sender=Redirect)
+@receiver(post_delete, sender=Redirect)
+def on_redirect_changed(sender, instance, **kwargs):
+    request_build(f"Redirection modifiée : {instance.old_path[:200]}")

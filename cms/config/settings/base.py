@@ -289,3 +289,8 @@ SITE_BUILD_QUIET_SECONDS = float(os.environ.get("SITE_BUILD_QUIET_SECONDS", "0.3
 SITE_BUILD_MAX_WAIT = float(os.environ.get("SITE_BUILD_MAX_WAIT", "5"))
 # In production the site may be built by Netlify instead: each build then calls this hook.
 NETLIFY_BUILD_HOOK = os.environ.get("NETLIFY_BUILD_HOOK", "")
+# The fast path (site_builder/netlify_deploy.py): the worker builds incrementally, then deploys to this Netlify
+# site through its API, uploading only the files Netlify lacks. Both set: used instead of the build hook.
+NETLIFY_AUTH_TOKEN = os.environ.get("NETLIFY_AUTH_TOKEN", "")
+NETLIFY_SITE_ID = os.environ.get("NETLIFY_SITE_ID", "")
+NETLIFY_API_URL = os.environ.get("NETLIFY_API_URL", "https://api.netlify.com")  # a local stand-in in the tests

@@ -85,6 +85,20 @@ def _infrastructure_problems(env: Mapping[str, str]) -> list[str]:
     return problems
 
 
+def _netlify_problems(env: Mapping[str, str]) -> list[str]:
+    """The API deploy needs both: with one alone every publish would build and then deploy nowhere, silently
+    (or fall back to the slow build hook without anyone knowing why)."""
+    token, site = env.get("NETLIFY_AUTH_TOKEN", "").strip(), env.get("NETLIFY_SITE_ID", "").strip()
+    if bool(token) != bool(site):
+        missing = "NETLIFY_SITE_ID" if token else "NETLIFY_AUTH_TOKEN"
+        return [f"{missing} is not set while {'NETLIFY_AUTH_TOKEN' if token else 'NETLIFY_SITE_ID'} is: the worker "
+                "deploys to Netlify's API only with both (set both, or neither to use NETLIFY_BUILD_HOOK)."]
+    if env.get("NETLIFY_API_URL", "https://api.netlify.com").rstrip("/") != "https://api.netlify.com" and token:
+        return ["NETLIFY_API_URL is set: it points deploys away from Netlify (a stand-in is for tests only)."]
+    return []
+
+
 def production_problems(env: Mapping[str, str]) -> list[str]:
     """Every reason these settings must not serve the public, in the order an operator fixes them."""
-    return _secret_key_problems(env) + _stripe_problems(env) + _infrastructure_problems(env)
+    return (_secret_key_problems(env) + _stripe_problems(env) + _infrastructure_problems(env)
+            + _netlify_problems(env))
