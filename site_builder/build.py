@@ -18,10 +18,11 @@ from urllib.parse import urlsplit
 
 import requests
 
-from . import client, feeds, queries
+from . import client, feeds
 from . import state as build_state
 from .filters import FILTERS
 from .normalize import MediaMap
+from .pull import pull_site
 from .site import NormalizationCache, SiteData, build_site
 from .state import BuildState, content_stamp, theme_stamp
 
@@ -214,21 +215,20 @@ def _full_build(api_url: str, out: Path, *, base_url, media_url, theme, cache_di
     params = build_params(api_url, base_url=base_url, media_url=media_url, theme=theme, totals_url=totals_url,
                           donate_api_base=donate_api_base)
     t0 = time.perf_counter()
-    data, api_errors = client.fetch_partial(api_url, queries.SITE_PULL, token=api_token)
+    pulled = pull_site(api_url, token=api_token, describe_error=api_error_message)
     result.timings["api_seconds"] = time.perf_counter() - t0
 
     t1 = time.perf_counter()
-    state = BuildState(params=params, globals={k: data.get(k) for k in GLOBAL_FIELDS})
-    pages = [p for p in data["sitePages"] if p]
-    for page in pages:
+    state = BuildState(params=params, globals={k: pulled.index.get(k) for k in GLOBAL_FIELDS})
+    for page in pulled.pages:
         state.raw[str(page["id"])] = page
         state.stamps[str(page["id"])] = content_stamp(page)
-    index = (data.get("sitePageIndex") or {}).get("pages") or []
+    index = (pulled.index.get("sitePageIndex") or {}).get("pages") or []
     state.order = [page_id for page_id, _ in index]
     # a page the API could not answer gets no version: the next build asks for it again
     state.versions = {page_id: version for page_id, version in index if page_id in state.raw}
     site_data, media = make_site(state.pages(), state.globals, params, stamps=state.stamps, cache=state.cache)
-    result.warnings = [api_error_message(e, data) for e in api_errors] + site_data.warnings
+    result.warnings = pulled.errors + site_data.warnings
     result.timings["model_seconds"] = time.perf_counter() - t1
 
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,7 @@ queries); fragments select what each page type needs. An incremental build first
 IMAGE = """
 fragment Img on CustomImage {
   id alt credit width height
-  siteRenditions { url width height format }
+  siteRenditions: siteRenditionsJson
 }
 """
 
