@@ -111,8 +111,17 @@ def start_cms(repo: Path, port: int, env: dict, kind: str) -> subprocess.Popen:
     else:
         command = [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "--chdir", str(repo / "cms"),
                    "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "4", "--worker-class", "gthread",
-                   "--timeout", "900", "--log-level", "error"]
+                   "--timeout", "900", "--graceful-timeout", "5", "--log-level", "error"]
     return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def stop(server: subprocess.Popen) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait(timeout=10)
 
 
 def process_tree_peak_mb(pid: int) -> float:
@@ -192,8 +201,7 @@ def main() -> int:
             print(builder.stderr, file=sys.stderr)
             return 1
         summary = json.loads(builder.stdout.strip().splitlines()[-1])
-        server.terminate()  # the anchor gets the machine the build had
-        server.wait(timeout=10)
+        stop(server)  # the anchor gets the machine the build had
         server = None
         if args.keep_output:
             shutil.rmtree(args.keep_output, ignore_errors=True)
@@ -224,8 +232,7 @@ def main() -> int:
         return 0
     finally:
         if server:
-            server.terminate()
-            server.wait(timeout=10)
+            stop(server)
         if env.get("_BENCH_PG_DROP"):
             import psycopg
             from django.db import connections

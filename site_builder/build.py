@@ -203,7 +203,11 @@ def build(api_url: str, out: Path, *, base_url: str = "http://127.0.0.1:8080", m
           donate_api_base: str = "", api_token: str | None = None) -> BuildResult:
     """The full build: every page from one pull, written to a new folder swapped in whole. `api_token`:
     the CMS's build token (default: SITE_BUILD_API_TOKEN from the environment, see client.py)."""
-    with build_state.locked(out, cache_dir):
+    from .incremental import gc_paused  # (incremental imports this module)
+
+    # the pull and the model are millions of small objects that live to the end: the collector's passes
+    # over them free nothing (as in incremental builds)
+    with build_state.locked(out, cache_dir), gc_paused():
         return _full_build(api_url, Path(out), base_url=base_url, media_url=media_url, theme=theme,
                            cache_dir=cache_dir, workers=workers, strict=strict, totals_url=totals_url,
                            donate_api_base=donate_api_base, api_token=api_token)
