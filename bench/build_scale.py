@@ -7,6 +7,11 @@ server), fills it with pages that carry images (a shared pool, renditions made b
 the CMS over HTTP, then runs `python -m site_builder build` as its own process. Prints one JSON line:
 pages, sql_queries (of the full pull, counted in-process), api_seconds, build_seconds, peak_rss_mb
 (builder and its render workers), cms_peak_rss_mb, and the builder's own breakdown.
+
+In the same run it times plain Pelican 4.12 on as many markdown articles as the build wrote pages (the
+anchor, `--anchor`, default ../shared/bench/anchor_pelican.py beside the repository) and prints
+`ratio` = build_seconds / anchor_seconds: the machine is shared, so only ratios measured in one run compare.
+`--no-anchor` skips it.
 """
 
 from __future__ import annotations
@@ -99,41 +104,109 @@ def vm_hwm_mb(pid: int) -> float:
     return 0.0
 
 
+def start_cms(repo: Path, port: int, env: dict, kind: str) -> subprocess.Popen:
+    if kind == "runserver":
+        command = [sys.executable, str(repo / "cms" / "manage.py"), "runserver", f"127.0.0.1:{port}", "--noreload",
+                   "--insecure"]
+    else:
+        command = [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "--chdir", str(repo / "cms"),
+                   "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "4", "--worker-class", "gthread",
+                   "--timeout", "900", "--graceful-timeout", "5", "--log-level", "error"]
+    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def stop(server: subprocess.Popen) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait(timeout=10)
+
+
+def process_tree_peak_mb(pid: int) -> float:
+    """The largest peak resident size among a process and its children (gunicorn's workers)."""
+    peaks = [vm_hwm_mb(pid)]
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        for child in (task / "children").read_text().split():
+            peaks.append(process_tree_peak_mb(int(child)))
+    return max(peaks)
+
+
+def run_anchor(script: Path, articles: int) -> dict:
+    """Plain Pelican on `articles` markdown articles (its own venv, its own process): the yardstick."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "PYTHONPATH")}
+    done = subprocess.run(["python3", str(script), "--articles", str(articles), "--json"], env=env,
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"anchor benchmark failed: {done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--projects", type=int, default=100)
     parser.add_argument("--stories", type=int, default=900)
     parser.add_argument("--images", type=int, default=20, help="size of the shared image pool")
+    parser.add_argument("--anchor", type=Path, default=REPO.parent / "shared" / "bench" / "anchor_pelican.py",
+                        help="plain Pelican's benchmark, run on as many articles as pages written")
+    parser.add_argument("--no-anchor", action="store_true", help="do not time plain Pelican")
+    parser.add_argument("--keep-output", type=Path, default=None,
+                        help="copy the built site here (to diff two versions of the builder)")
+    parser.add_argument("--server", choices=("gunicorn", "runserver"), default="gunicorn",
+                        help="how the CMS is served: gunicorn (2 workers x 4 threads, as in production) or runserver")
+    parser.add_argument("--repo", type=Path, default=REPO,
+                        help="run the CMS and the builder from this checkout (e.g. the previous commit's)")
+    parser.add_argument("--reuse", type=Path, default=None,
+                        help="keep the SQLite site in this folder and reuse it on the next run (skips the set-up)")
+    parser.add_argument("--no-query-count", action="store_true", help="skip the in-process pull that counts SQL")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
+    if not args.no_anchor and not args.anchor.exists():
+        parser.error(f"anchor benchmark not found: {args.anchor} (pass --anchor PATH or --no-anchor)")
     from tests.conftest import free_port, wait_for
 
-    workdir = Path(tempfile.mkdtemp(prefix="vda-bench-"))
+    reuse = args.reuse is not None and (args.reuse / "cms.sqlite3").exists() and not os.environ.get(
+        "DATABASE_URL", "").startswith("postgres")
+    workdir = args.reuse or Path(tempfile.mkdtemp(prefix="vda-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix="vda-bench-out-"))
     env = setup_env(workdir)
     os.environ.update(env)
     server = None
     try:
         t = time.perf_counter()
-        populate(args.projects, args.stories, args.images)
+        if reuse:
+            import django
+
+            django.setup()
+        else:
+            populate(args.projects, args.stories, args.images)
         setup_seconds = time.perf_counter() - t
-        sql_queries, inprocess_seconds = count_pull_queries()
+        sql_queries, inprocess_seconds = (None, None) if args.no_query_count else count_pull_queries()
 
         port = free_port()
-        server = subprocess.Popen([sys.executable, str(REPO / "cms" / "manage.py"), "runserver",
-                                   f"127.0.0.1:{port}", "--noreload", "--insecure"], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server = start_cms(args.repo, port, env, args.server)
         wait_for(f"http://127.0.0.1:{port}/graphql/", timeout=120)
-        out = workdir / "public"
+        out = scratch / "public"
         t = time.perf_counter()
-        builder = subprocess.run([sys.executable, "-m", "site_builder", "build", "--api",
+        builder = subprocess.run([sys.executable, "-m", "site_builder", "build", "--full", "--api",
                                   f"http://127.0.0.1:{port}/graphql/", "--out", str(out), "--json"],
-                                 cwd=REPO, env=env, capture_output=True, text=True)
+                                 cwd=args.repo, env=env, capture_output=True, text=True)
         build_seconds = time.perf_counter() - t
+        builder_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # before the CMS is reaped
+        cms_peak = process_tree_peak_mb(server.pid)
         if builder.returncode != 0:
             print(builder.stderr, file=sys.stderr)
             return 1
         summary = json.loads(builder.stdout.strip().splitlines()[-1])
+        stop(server)  # the anchor gets the machine the build had
+        server = None
+        if args.keep_output:
+            shutil.rmtree(args.keep_output, ignore_errors=True)
+            shutil.copytree(out, args.keep_output, symlinks=True)
+        anchor = None if args.no_anchor else run_anchor(args.anchor, summary["pages"])
         result = {
             "bench": "build_scale",
             "projects": args.projects, "stories": args.stories,
@@ -141,20 +214,25 @@ def main() -> int:
             "sql_queries": sql_queries,
             "api_seconds": summary["api_seconds"],
             "build_seconds": round(build_seconds, 2),
+            "anchor_seconds": anchor["build_seconds"] if anchor else None,
+            "ratio": round(build_seconds / anchor["build_seconds"], 3) if anchor else None,
+            "model_seconds": summary["model_seconds"],
             "render_seconds": summary["render_seconds"],
             "media_seconds": summary["media_seconds"],
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
-            "cms_peak_rss_mb": round(vm_hwm_mb(server.pid), 1),
+            "peak_rss_mb": round(builder_peak, 1),
+            "cms_peak_rss_mb": round(cms_peak, 1),
+            "anchor_peak_rss_mb": anchor["peak_rss_mb"] if anchor else None,
+            "load_average": [round(x, 2) for x in os.getloadavg()],
             "setup_seconds": round(setup_seconds, 1),
             "database": "postgresql" if env.get("DATABASE_URL") else "sqlite",
+            "cms_server": args.server, "code": str(args.repo),
             "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         }
         print(json.dumps(result) if args.json else json.dumps(result, indent=2))
         return 0
     finally:
         if server:
-            server.terminate()
-            server.wait(timeout=10)
+            stop(server)
         if env.get("_BENCH_PG_DROP"):
             import psycopg
             from django.db import connections
@@ -164,7 +242,9 @@ def main() -> int:
                                  urlunsplit(urlsplit(env["DATABASE_URL"])._replace(path="/postgres")),
                                  autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{env["_BENCH_PG_DROP"]}" WITH (FORCE)')
-        shutil.rmtree(workdir, ignore_errors=True)
+        shutil.rmtree(scratch, ignore_errors=True)
+        if args.reuse is None:
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

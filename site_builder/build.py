@@ -18,11 +18,12 @@ from urllib.parse import urlsplit
 
 import requests
 
-from . import client, feeds, queries, redirects
+from . import client, feeds, redirects
 from . import state as build_state
 from .config import DEFAULT_THEME, BuildConfig
 from .filters import FILTERS
 from .normalize import MediaMap
+from .pull import pull_site
 from .routes import site_routes
 from .site import NormalizationCache, SiteData
 from .state import BuildState, content_stamp
@@ -191,29 +192,32 @@ def build(api_url: str | BuildConfig, out: Path, **options) -> BuildResult:
 
     `api_url`: the CMS's GraphQL endpoint, `options` being BuildConfig's other fields (base_url, media_url,
     cache_dir, api_token…), or a whole BuildConfig (then `options` override some of it)."""
+    from .incremental import gc_paused  # (incremental imports this module)
+
     config = BuildConfig.of(api_url, **options)
-    with build_state.locked(out, config.cache_dir):
+    # the pull and the model are millions of small objects that live to the end: the collector's passes
+    # over them free nothing (as in incremental builds)
+    with build_state.locked(out, config.cache_dir), gc_paused():
         return _full_build(config, Path(out))
 
 
 def _full_build(config: BuildConfig, out: Path) -> BuildResult:
     result = BuildResult(out=out, kind="full")
     t0 = time.perf_counter()
-    data, api_errors = client.fetch_partial(config.api_url, queries.SITE_PULL, token=config.api_token)
+    pulled = pull_site(config.api_url, token=config.api_token, describe_error=api_error_message)
     result.timings["api_seconds"] = time.perf_counter() - t0
 
     t1 = time.perf_counter()
-    state = BuildState(params=config.output_params(), globals={k: data.get(k) for k in GLOBAL_FIELDS})
-    pages = [p for p in data["sitePages"] if p]
-    for page in pages:
+    state = BuildState(params=config.output_params(), globals={k: pulled.index.get(k) for k in GLOBAL_FIELDS})
+    for page in pulled.pages:
         state.raw[str(page["id"])] = page
         state.stamps[str(page["id"])] = content_stamp(page)
-    index = (data.get("sitePageIndex") or {}).get("pages") or []
+    index = (pulled.index.get("sitePageIndex") or {}).get("pages") or []
     state.order = [page_id for page_id, _ in index]
     # a page the API could not answer gets no version: the next build asks for it again
     state.versions = {page_id: version for page_id, version in index if page_id in state.raw}
     site_data, media = make_site(state.pages(), state.globals, config, stamps=state.stamps, cache=state.cache)
-    result.warnings = [api_error_message(e, data) for e in api_errors] + site_data.warnings
+    result.warnings = pulled.errors + site_data.warnings
     result.timings["model_seconds"] = time.perf_counter() - t1
 
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -34,6 +34,15 @@ def theme_colours_css(themes: list[dict]) -> str:
     return "\n".join(rules) + "\n"
 
 
+_forked_generator = None  # the generator whose routes forked workers render (set just before the fork)
+
+
+def _render_share_in_worker(args):
+    """A worker's entry point. A bound method would be pickled with its generator (the whole site's data,
+    and the compiled templates, which do not pickle) for every task; after fork the worker already has it."""
+    return _forked_generator._render_share(args)
+
+
 class ApiPagesGenerator(Generator):
     """Renders `settings['VDA_SITE'].routes` (built by site_builder.site) into the output folder."""
 
@@ -87,8 +96,14 @@ class ApiPagesGenerator(Generator):
         self._routes = routes
         workers = int(self.settings.get("VDA_WORKERS") or os.cpu_count() or 1)
         if workers > 1 and len(routes) >= PARALLEL_THRESHOLD and "fork" in multiprocessing.get_all_start_methods():
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                results = pool.map(self._render_share, [(i, workers) for i in range(workers)])
+            self._compile_templates()
+            global _forked_generator
+            _forked_generator = self  # the workers inherit it: only (share, workers) is sent to them
+            try:
+                with multiprocessing.get_context("fork").Pool(workers) as pool:
+                    results = pool.map(_render_share_in_worker, [(i, workers) for i in range(workers)])
+            finally:
+                _forked_generator = None
         else:
             results = [(*self._render(routes), [])]
         for written, errors, failed in results:
@@ -97,6 +112,21 @@ class ApiPagesGenerator(Generator):
             self.failed_urls.extend(u for u in failed if u not in self.failed_urls)
         self._copy_assets()
         self.settings["VDA_RESULT"].update(written=self.written, errors=self.errors, failed_urls=self.failed_urls)
+
+    def _compile_templates(self):
+        """Compile every theme template once, before forking: each worker would otherwise compile them all
+        again (Jinja's parse and compile of the theme is a few tenths of a second per process). The theme
+        does not change during a build, so the workers need not check its files either."""
+        from jinja2 import TemplateError
+
+        self.env.auto_reload = False
+        for name in self.env.list_templates(extensions=["html"]):
+            if name.startswith("!"):  # Pelican's own templates ("!simple/…"): the theme does not use them
+                continue
+            try:
+                self.env.get_template(name)
+            except TemplateError:
+                pass  # reported, by page, when a route renders it
 
     def _copy_assets(self):
         colours = Path(self.output_path) / "theme" / self.theme_colours_path

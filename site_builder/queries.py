@@ -3,13 +3,17 @@
 Aliases (`introOptional`, `documentTitle`) keep fields of the same name but another nullability apart, as
 GraphQL's validation requires. One request pulls every live page (`sitePages`, loaded in bulk by the CMS in a constant number of SQL
 queries); fragments select what each page type needs. An incremental build first asks for `sitePageIndex`
-(every live page's version) and then pulls only the pages that changed (`sitePages(ids: …)`). Tests run these exact strings against the CMS.
+(every live page's version) and then pulls only the pages that changed (`sitePages(ids: …)`); a full build
+pulls every page that way, in chunks fetched side by side (pull.py; SITE_PULL stays for the preview). Images
+ask for their renditions as one JSON value (`siteRenditions: siteRenditionsJson`, the same list as the typed
+field): 24 typed fields per image were more than half the fields graphene resolved. Tests run these exact
+strings against the CMS.
 """
 
 IMAGE = """
 fragment Img on CustomImage {
   id alt credit width height
-  siteRenditions { url width height format }
+  siteRenditions: siteRenditionsJson
 }
 """
 

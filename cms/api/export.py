@@ -22,7 +22,7 @@ from projects.models import Partner, ProjectIndexPage, ProjectPage, ProjectTheme
 from stories.models import StoryIndexPage, StoryPage
 
 from .access import HEADER_HINT
-from .prefetch import activate, collect_references, load_references
+from .prefetch import activate, collect_references, load_references, pause_gc
 
 
 def require_build_token(info, field: str) -> None:
@@ -139,6 +139,7 @@ class SiteExportQuery:
 
     def resolve_site_pages(self, info, locale=None, ids=None, **kwargs):
         require_build_token(info, "sitePages")
+        pause_gc()  # until the response is written (api/prefetch.py)
         try:
             pages = load_site_pages(locale, ids)
         except ValueError:
