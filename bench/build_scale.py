@@ -35,7 +35,7 @@ sys.path[:0] = [str(REPO), str(REPO / "cms")]
 
 
 def setup_env(workdir: Path) -> dict:
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings.test", VDA_VAR_DIR=str(workdir),
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="cms.config.settings.test", VDA_VAR_DIR=str(workdir),
                WAGTAILSEARCH_AUTO_UPDATE="0",
                MEDIA_ROOT=str(workdir / "media"), WAGTAILADMIN_BASE_URL="http://127.0.0.1")
     database_url = os.environ.get("DATABASE_URL", "")
@@ -109,7 +109,7 @@ def start_cms(repo: Path, port: int, env: dict, kind: str) -> subprocess.Popen:
         command = [sys.executable, str(repo / "cms" / "manage.py"), "runserver", f"127.0.0.1:{port}", "--noreload",
                    "--insecure"]
     else:
-        command = [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "--chdir", str(repo / "cms"),
+        command = [str(Path(sys.executable).parent / "gunicorn"), "cms.config.wsgi", "--chdir", str(repo / "cms"),
                    "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "4", "--worker-class", "gthread",
                    "--timeout", "900", "--graceful-timeout", "5", "--log-level", "error"]
     return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -101,7 +101,7 @@ def wait_idle(timeout: float = 600) -> None:
     from django_tasks_db.compat import TaskResultStatus
     from django_tasks_db.models import DBTaskResult
 
-    from publishing.models import SiteBuild
+    from cms.publishing.models import SiteBuild
 
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -186,7 +186,7 @@ def publish_once(slug: str, out: Path, worker: subprocess.Popen, timings_log: Pa
     at which its clock starts); return how long until the story's file shows it, and the build's rows."""
     from django.db import connections
 
-    from publishing.models import SiteBuild
+    from cms.publishing.models import SiteBuild
     from wagtail.models import Page
 
     wait_idle()
@@ -330,7 +330,7 @@ def main() -> int:
         from django.conf import settings
         from django.db import connections
 
-        from publishing.models import SiteBuild
+        from cms.publishing.models import SiteBuild
 
         SiteBuild.objects.all().delete()  # nothing the fixtures may have asked for
         connections.close_all()
@@ -340,7 +340,7 @@ def main() -> int:
         server_log = open(workdir / "gunicorn.log", "w")
         logs.append(server_log)
         server = subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "--chdir", str(REPO / "cms"),
+            [str(Path(sys.executable).parent / "gunicorn"), "cms.config.wsgi", "--chdir", str(REPO / "cms"),
              "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers), "--threads", str(args.threads),
              "--worker-class", "gthread", "--timeout", "900", "--log-level", "error"],
             env=server_env, stdout=server_log, stderr=subprocess.STDOUT)

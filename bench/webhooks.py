@@ -113,7 +113,7 @@ def main() -> int:
 
     workdir = Path(tempfile.mkdtemp(prefix="vda-bench-webhooks-"))
     env = setup_env(workdir)
-    env.update(DJANGO_SETTINGS_MODULE="config.settings.test", STRIPE_WEBHOOK_SECRET=SECRET,
+    env.update(DJANGO_SETTINGS_MODULE="cms.config.settings.test", STRIPE_WEBHOOK_SECRET=SECRET,
                DONATE_RATE_LIMITS="1000000,1000000,600", LOG_LEVEL="ERROR")
     os.environ.update(env)
     stripe_server = server = None
@@ -122,10 +122,10 @@ def main() -> int:
         stripe_server = LocalStripe()
         port = free_port()
         server = subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "--chdir", str(REPO / "cms"),
+            [str(Path(sys.executable).parent / "gunicorn"), "cms.config.wsgi", "--chdir", str(REPO / "cms"),
              "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers), "--threads", str(args.threads), "--worker-class", "gthread",
              "--log-level", "error"],
-            env={**env, "DJANGO_SETTINGS_MODULE": "config.settings.test", "STRIPE_API_BASE": stripe_server.url},
+            env={**env, "DJANGO_SETTINGS_MODULE": "cms.config.settings.test", "STRIPE_API_BASE": stripe_server.url},
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         base = f"http://127.0.0.1:{port}"
         wait_for(base + "/donate/totals.json", timeout=60)
@@ -187,7 +187,7 @@ def main() -> int:
         from django.db import connections
         from django.db.models import Count
 
-        from donations.models import LedgerEntry
+        from cms.donations.models import LedgerEntry
 
         connections.close_all()
         rows = LedgerEntry.objects.filter(stripe_object__startswith="pi_bench")

@@ -8,7 +8,7 @@ PY=.venv/bin/python
 CMS_PORT=${CMS_PORT:-8000}
 SITE_PORT=${SITE_PORT:-8080}
 STRIPE_PORT=${STRIPE_PORT:-8420}
-export DJANGO_SETTINGS_MODULE=config.settings.dev
+export DJANGO_SETTINGS_MODULE=cms.config.settings.dev
 export SITE_BASE_URL=${SITE_BASE_URL:-http://127.0.0.1:$SITE_PORT}
 export WAGTAILADMIN_BASE_URL=${WAGTAILADMIN_BASE_URL:-http://127.0.0.1:$CMS_PORT}
 # Giving runs against localstripe, the offline Stripe: same SDK calls, same signed webhooks.

@@ -106,7 +106,7 @@ def pytest_sessionfinish(session, exitstatus):
 def fresh_rate_limits():
     """Every test starts with empty in-memory rate-limit counters (core/ratelimit.py), as each test starts
     with an empty cache: counts made by one test must not refuse another's requests."""
-    from core import ratelimit
+    from cms.core import ratelimit
 
     ratelimit.reset()
     yield
@@ -146,7 +146,7 @@ class CmsServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.api = f"{self.url}/graphql/"
         self.admin_user, self.admin_password = "admin", "test-admin-password"
-        self.env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings.dev", VDA_VAR_DIR=str(workdir),
+        self.env = dict(os.environ, DJANGO_SETTINGS_MODULE="cms.config.settings.dev", VDA_VAR_DIR=str(workdir),
                         DEMO_ADMIN_USER=self.admin_user, DEMO_ADMIN_PASSWORD=self.admin_password,
                         WAGTAILADMIN_BASE_URL=self.url, PYTHONUNBUFFERED="1",
                         STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET, DONATE_RATE_LIMITS="1000,1000,600",

@@ -15,9 +15,9 @@ from PIL import Image as PILImage
 from wagtail.images import get_image_model
 from wagtail.models import Page, PageViewRestriction, Site
 
-from core.models import HomePage, StandardPage
-from projects.models import BudgetLine, ProjectIndexPage, ProjectKeyFigure, ProjectPage, ProjectTheme
-from stories.models import StoryIndexPage, StoryPage
+from cms.core.models import HomePage, StandardPage
+from cms.projects.models import BudgetLine, ProjectIndexPage, ProjectKeyFigure, ProjectPage, ProjectTheme
+from cms.stories.models import StoryIndexPage, StoryPage
 
 _counter = itertools.count(1)
 # Benchmarks create thousands of pages: live at once, without a revision each (tests keep the real path).

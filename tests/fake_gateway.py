@@ -1,4 +1,4 @@
-"""A stand-in for donations.gateway that counts its calls: tests of what reaches Stripe (rate limits,
+"""A stand-in for cms.donations.gateway that counts its calls: tests of what reaches Stripe (rate limits,
 cross-site refusals, donor details) without a localstripe round trip, and with proof of "no Stripe call"."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from donations import gateway, live_projects
+from cms.donations import gateway, live_projects
 from tests import factories
 
 

@@ -16,7 +16,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from wagtail import blocks
 
-from core.content_streams import ContentError, stream_value
+from cms.core.content_streams import ContentError, stream_value
 from tests.conftest import CONTENT
 
 
@@ -85,7 +85,7 @@ def test_a_content_mistake_names_the_file_the_block_and_the_field(items, message
 
 @pytest.mark.django_db
 def test_a_misspelt_field_in_the_demo_content_is_a_clear_error_and_loads_nothing(tmp_path):
-    from projects.models import ProjectPage
+    from cms.projects.models import ProjectPage
 
     content = tmp_path / "content"
     shutil.copytree(CONTENT, content)
@@ -113,8 +113,8 @@ def test_the_demo_content_is_stored_as_the_admin_stores_it():
     from wagtail.documents import get_document_model
     from wagtail.images import get_image_model
 
-    from projects.models import ProjectPage
-    from stories.models import StoryPage
+    from cms.projects.models import ProjectPage
+    from cms.stories.models import StoryPage
 
     call_command("load_content", str(CONTENT))
     titles = yaml.safe_load((CONTENT / "images.yaml").read_text(encoding="utf-8"))

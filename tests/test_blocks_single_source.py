@@ -91,7 +91,7 @@ def all_uses(streams=None) -> list[BlockUse]:
 
 # ---- the GraphQL fragment ------------------------------------------------------------------------------
 def api_schema():
-    from api.schema import schema
+    from cms.api.schema import schema
 
     return schema.graphql_schema
 

@@ -102,8 +102,8 @@ def test_command_line_flags_over_environment(monkeypatch):
 
 
 def test_cms_settings_make_the_config_in_one_place(settings, tmp_path):
-    """The worker, `manage.py update_site` and the preview all build with publishing.runner.build_config."""
-    from publishing.runner import build_config
+    """The worker, `manage.py update_site` and the preview all build with cms.publishing.runner.build_config."""
+    from cms.publishing.runner import build_config
 
     settings.SITE_BUILD_API_URL, settings.SITE_BASE_URL = API, BASE + "/"
     settings.SITE_MEDIA_URL, settings.SITE_DONATE_API = None, "https://dons.example.org"
@@ -202,8 +202,8 @@ def test_renaming_index_pages_in_the_cms_never_breaks_a_link(tmp_path):
         build(cms.api, out, base_url=BASE, cache_dir=cache)
         assert (out / "projets" / "index.html").exists()
         cms.shell("""
-from projects.models import ProjectIndexPage
-from stories.models import StoryIndexPage
+from cms.projects.models import ProjectIndexPage
+from cms.stories.models import StoryIndexPage
 for model, slug in ((ProjectIndexPage, "nos-projets"), (StoryIndexPage, "recits")):
     index = model.objects.get()
     index.slug = slug

@@ -226,7 +226,7 @@ def test_money_is_formatted_the_french_way(site):
 def test_theme_colours_chosen_in_the_cms_reach_the_site(site, cms_server):
     root, pages = site
     colours = dict(line.split("|") for line in cms_server.shell(
-        "from projects.models import ProjectTheme\n"
+        "from cms.projects.models import ProjectTheme\n"
         "for t in ProjectTheme.objects.all(): print(f'{t.slug}|{t.color}')").split())
     sheet_href = pages["/"].soup.find("link", href=lambda h: h and "project-themes" in h)["href"]
     css = (root / sheet_href.lstrip("/")).read_text()

@@ -109,7 +109,7 @@ def test_media_url_mode_links_images_instead_of_copying_them(live_server, tree, 
 def test_the_build_bakes_in_the_money_raised(live_server, tree, tmp_path):
     import datetime as dt
 
-    from donations.models import LedgerEntry
+    from cms.donations.models import LedgerEntry
 
     factories.make_project(tree, title="Puits", slug="puits")
     LedgerEntry.objects.create(kind="payment", amount=1_000_000, currency="EUR", project_slug="puits",

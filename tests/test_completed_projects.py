@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from donations import live_projects
-from donations.models import Donation, Donor
+from cms.donations import live_projects
+from cms.donations.models import Donation, Donor
 from tests import factories
 
 REFUSED = "Ce projet n'existe pas ou n'accepte plus de dons."

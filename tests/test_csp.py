@@ -110,7 +110,7 @@ def test_the_payment_page_allows_stripe_and_nothing_else(client, settings, api_b
 @pytest.mark.django_db
 @pytest.mark.parametrize("query", ["", "?token=forged&content_type=stories.storypage"])
 def test_the_preview_sends_the_public_sites_policy_framed_by_the_admin(client, settings, query):
-    from publishing.preview import BANNER_CSS
+    from cms.publishing.preview import BANNER_CSS
 
     settings.STRIPE_API_BASE = ""
     response = client.get("/preview/" + query)
@@ -123,7 +123,7 @@ def test_the_preview_sends_the_public_sites_policy_framed_by_the_admin(client, s
 
 
 def test_the_preview_banner_has_no_style_attribute_and_its_rules_stay_out_of_the_public_css():
-    from publishing.preview import BANNER_CSS, add_markers
+    from cms.publishing.preview import BANNER_CSS, add_markers
 
     html = add_markers("<html><head></head><body><main>x</main></body></html>")
     assert "style=" not in html
@@ -146,7 +146,7 @@ def test_a_wagtail_preview_request_leaves_the_choice_to_the_real_request():
     public URL; that inner pass must not set the policy of a public path on an admin page."""
     from django.http import HttpResponse
 
-    from config.csp import PagePolicyMiddleware
+    from cms.config.csp import PagePolicyMiddleware
 
     middleware = PagePolicyMiddleware(lambda request: HttpResponse("x"))
     dummy = RequestFactory().get("/histoires/le-puits/")
@@ -230,7 +230,7 @@ def log_in(page, cms):
 def test_the_admin_works_under_its_policy(cms_server, csp_page):
     page, violations = csp_page
     ids = cms_server.shell(
-        "from projects.models import ProjectPage\nfrom stories.models import StoryPage\n"
+        "from cms.projects.models import ProjectPage\nfrom cms.stories.models import StoryPage\n"
         "from wagtail.images import get_image_model\n"
         "print(ProjectPage.objects.live().first().pk, StoryPage.objects.live().first().pk,"
         " get_image_model().objects.first().pk)").split()
@@ -345,7 +345,7 @@ def test_the_payment_page_and_the_preview_work_under_their_policies(cms_server, 
     assert violations.unprotected == []
 
     token = cms_server.shell(
-        "from stories.models import StoryPage\n"
+        "from cms.stories.models import StoryPage\n"
         "print(StoryPage.objects.live().first().create_page_preview().token)").strip().splitlines()[-1]
     url = f"{cms_server.url}/preview/?token={token}&content_type=stories.storypage"
     response = page.goto(url, timeout=120_000)  # the first preview pulls the whole site (no build yet)

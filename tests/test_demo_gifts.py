@@ -9,9 +9,9 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from donations.ledger import project_totals, site_totals
-from donations.models import Donation, LedgerEntry
-from projects.models import ProjectPage
+from cms.donations.ledger import project_totals, site_totals
+from cms.donations.models import Donation, LedgerEntry
+from cms.projects.models import ProjectPage
 from tests.conftest import CONTENT
 
 pytestmark = pytest.mark.django_db
@@ -76,8 +76,8 @@ def test_the_gifts_look_like_real_ones_and_are_marked_as_demo_data(loaded):
     assert last.occurred_at <= timezone.now() and last.occurred_at - first.occurred_at > dt.timedelta(days=180)
 
     # deterministic: a fresh database gets the same rows (ids, amounts, dates) whatever the day
-    from core import demo_gifts
-    from core.content_loader import ContentLoader
+    from cms.core import demo_gifts
+    from cms.core.content_loader import ContentLoader
 
     spec = ContentLoader(CONTENT)._yaml(CONTENT / "gifts.yaml")
     again = sorted((e["stripe_object"], e["amount"], e["occurred_at"])

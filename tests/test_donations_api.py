@@ -7,8 +7,8 @@ import time
 import pytest
 from django.test import override_settings
 
-from donations import gateway
-from donations.models import Donation, Donor, LedgerEntry, StripeEvent
+from cms.donations import gateway
+from cms.donations.models import Donation, Donor, LedgerEntry, StripeEvent
 from tests import factories
 from tests.conftest import WEBHOOK_SECRET, LocalStripe
 

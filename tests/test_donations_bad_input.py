@@ -22,8 +22,8 @@ import stripe
 import stripe._util as stripe_util
 from django.db import connection
 
-from donations import gateway, live_projects
-from donations.models import Donation, Donor, LedgerEntry
+from cms.donations import gateway, live_projects
+from cms.donations.models import Donation, Donor, LedgerEntry
 from tests import factories
 from tests.conftest import REPO
 from tests.test_donations_api import confirm_card, post_json, valid
@@ -296,7 +296,7 @@ def test_stripe_client_defaults_are_ten_seconds_and_one_retry(settings):
     http_client = gateway.client()._requestor._client
     assert http_client._timeout == 10
     assert gateway.client()._requestor._options.max_network_retries == 1
-    from config.settings import base
+    from cms.config.settings import base
 
     assert base.STRIPE_TIMEOUT_SECONDS == 10
 
@@ -353,11 +353,11 @@ def test_no_personal_data_in_logs_at_debug(client, stripe_settings, project, deb
 def test_stripe_log_environment_variable_cannot_print_bodies(stripe_settings):
     """STRIPE_LOG is read when the SDK is imported, so only a fresh process shows what it does."""
     code = ("import django; django.setup()\n"
-            "from donations import gateway\n"
+            "from cms.donations import gateway\n"
             "gateway.client().v1.customers.create({'name': 'Ysolde Quarnberg', 'email': 'yq@example.org'})\n"
             "print('created')\n")
     env = dict(os.environ, STRIPE_LOG="debug", LOG_LEVEL="DEBUG", STRIPE_API_BASE=stripe_settings.url,
-               DJANGO_SETTINGS_MODULE="config.settings.test", PYTHONPATH=f"{REPO / 'cms'}:{REPO}")
+               DJANGO_SETTINGS_MODULE="cms.config.settings.test", PYTHONPATH=f"{REPO / 'cms'}:{REPO}")
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert "created" in done.stdout, done.stderr[-2000:]
     assert "Quarnberg" not in done.stderr + done.stdout and "yq@example.org" not in done.stderr + done.stdout

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from donations.models import Donation, Donor
+from cms.donations.models import Donation, Donor
 from tests.fake_gateway import fake_stripe, form_post, gift, post_confirm, post_intent, project  # noqa: F401
 
 pytestmark = pytest.mark.django_db

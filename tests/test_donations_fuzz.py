@@ -25,9 +25,9 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from donations import gateway, live_projects
-from donations.ledger import project_totals, refund_key
-from donations.models import Donation, Donor, LedgerEntry, StripeEvent
+from cms.donations import gateway, live_projects
+from cms.donations.ledger import project_totals, refund_key
+from cms.donations.models import Donation, Donor, LedgerEntry, StripeEvent
 from tests import factories
 from tests import fuzz_strategies as fs
 from tests.stripe_events import WEBHOOK_SECRET, sign

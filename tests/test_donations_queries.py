@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from donations import gateway, live_projects
-from donations.models import Donation, Donor
+from cms.donations import gateway, live_projects
+from cms.donations.models import Donation, Donor
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from donations.models import Donation, Donor, LedgerEntry
+from cms.donations.models import Donation, Donor, LedgerEntry
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -11,8 +11,8 @@ import json
 
 import pytest
 
-from donations import gateway
-from donations.models import Donation, LedgerEntry, StripeEvent
+from cms.donations import gateway
+from cms.donations.models import Donation, LedgerEntry, StripeEvent
 from tests.test_donations_api import (confirm_card, post_json, project, stripe_server,  # noqa: F401
                                       stripe_settings, valid, wait_until, webhooks_to)
 

@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from donations.models import Donation, Donor
+from cms.donations.models import Donation, Donor
 from tests.fake_gateway import fake_stripe, form_post, gift, post_intent, project  # noqa: F401
 
 pytestmark = pytest.mark.django_db

@@ -16,7 +16,7 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from donations.models import Donation, Donor, LedgerEntry, StripeEvent
+from cms.donations.models import Donation, Donor, LedgerEntry, StripeEvent
 from tests.fake_gateway import fake_stripe, project  # noqa: F401
 
 pytestmark = pytest.mark.django_db

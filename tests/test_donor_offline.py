@@ -23,8 +23,8 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.template.loader import render_to_string
 
-from donations import ledger, offline
-from donations.models import REFERENCE_ALPHABET, Donation, Donor, LedgerEntry
+from cms.donations import ledger, offline
+from cms.donations.models import REFERENCE_ALPHABET, Donation, Donor, LedgerEntry
 from tests.conftest import REPO
 from tests.fake_gateway import fake_stripe, form_post, gift, post_intent, project  # noqa: F401
 from tests.test_site_promises import check as promise_problems, visible_text
@@ -101,7 +101,7 @@ def test_a_cheque_says_payee_address_and_reference_on_the_back(client, fake_stri
 
 
 def test_the_site_settings_give_the_bank_details(client, fake_stripe, project):
-    from core.models import SiteSettings
+    from cms.core.models import SiteSettings
 
     settings = SiteSettings.load()
     settings.bank_iban, settings.bank_bic = "FR14 2004 1010 0505 0001 3M02 606", "PSSTFRPPPAR"

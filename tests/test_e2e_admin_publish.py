@@ -36,7 +36,7 @@ def static_site(tmp_path):
 def test_edit_publish_rebuild_shows_the_change(editor_cms, static_site, page, tmp_path):
     out, site_url = static_site
     story_id = editor_cms.shell(
-        "from stories.models import StoryPage; print(StoryPage.objects.live().order_by('-date').first().pk)").strip()
+        "from cms.stories.models import StoryPage; print(StoryPage.objects.live().order_by('-date').first().pk)").strip()
     story_slug = editor_cms.shell(f"from wagtail.models import Page; print(Page.objects.get(pk={story_id}).slug)").strip()
 
     page.goto(f"{editor_cms.url}/admin/login/")

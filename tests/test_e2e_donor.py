@@ -47,7 +47,7 @@ def phone(browser):
 
 def donation_row(cms_server, email) -> str:
     return cms_server.shell(
-        "from donations.models import Donation\n"
+        "from cms.donations.models import Donation\n"
         f"d = Donation.objects.get(donor__email='{email}')\n"
         "print(d.status, d.payment_method, d.reference, d.amount, d.fee, d.donor_name, d.city, sep='|')").strip()
 
@@ -145,7 +145,7 @@ def test_without_javascript_the_card_button_cannot_be_used(site, cms_server, pro
 
 
 def webhook_events(cms_server, kind) -> int:
-    return int(cms_server.shell("from donations.models import StripeEvent\n"
+    return int(cms_server.shell("from cms.donations.models import StripeEvent\n"
                                 f"print(StripeEvent.objects.filter(type='{kind}').count())").strip())
 
 

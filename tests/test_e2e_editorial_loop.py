@@ -110,7 +110,7 @@ def site_look(page) -> dict:
 def test_preview_the_unsaved_draft_then_publish_it(loop_cms, live_site, page, tmp_path):
     cms = loop_cms
     story = json.loads(cms.shell(
-        "import json; from stories.models import StoryPage; s = StoryPage.objects.live().order_by('-date').first(); "
+        "import json; from cms.stories.models import StoryPage; s = StoryPage.objects.live().order_by('-date').first(); "
         "print(json.dumps({'id': s.pk, 'slug': s.slug, 'title': s.title, 'intro': s.intro}))"))
     old_title = story["title"]
     assert old_title != NEW_TITLE

@@ -27,7 +27,7 @@ def site(built_site, cms_server):
 @pytest.fixture(scope="module")
 def project_slug(cms_server):
     return cms_server.shell(
-        "from projects.models import ProjectPage\n"
+        "from cms.projects.models import ProjectPage\n"
         "print(ProjectPage.objects.live().filter(currency='EUR').exclude(status='completed')"
         ".order_by('title').first().slug)").strip()
 
@@ -46,7 +46,7 @@ PAYMENT_EVENTS = ("payment_intent.succeeded", "payment_intent.payment_failed")
 
 def donation_ids(cms_server, email) -> set[str]:
     return set(cms_server.shell(
-        "from donations.models import Donation\n"
+        "from cms.donations.models import Donation\n"
         f"print(*Donation.objects.filter(donor__email='{email}').values_list('id', flat=True))").split())
 
 
@@ -64,14 +64,14 @@ def payment_webhooks_pending(cms_server, donations: set[str]) -> int:
                     if (e["data"]["object"].get("metadata") or {}).get("donation") in donations]
     if not emitted:
         return 0
-    processed = int(cms_server.shell("from donations.models import StripeEvent\n"
+    processed = int(cms_server.shell("from cms.donations.models import StripeEvent\n"
                                      f"print(StripeEvent.objects.filter(id__in={emitted!r}).count())").strip())
     return len(emitted) - processed
 
 
 def ledger_for(cms_server, email) -> str:
     return cms_server.shell(
-        "from donations.models import Donation, LedgerEntry\n"
+        "from cms.donations.models import Donation, LedgerEntry\n"
         f"d = Donation.objects.filter(donor__email='{email}')\n"
         "print(sorted(d.values_list('status', flat=True)), "
         "sorted(LedgerEntry.objects.filter(donation__in=d).values_list('kind', 'amount', 'frequency')))").strip()

@@ -74,7 +74,7 @@ def test_renditions_as_json_cost_what_the_typed_list_costs(client, site):
     from graphene_django.settings import graphene_settings
     from graphql import parse
 
-    from api import limits
+    from cms.api import limits
 
     def cost(query: str) -> int:
         document = parse(query)
@@ -85,7 +85,7 @@ def test_renditions_as_json_cost_what_the_typed_list_costs(client, site):
 
 
 def test_a_bulk_read_pauses_the_collector_and_gives_it_back(client, site, monkeypatch):
-    from api import export
+    from cms.api import export
 
     seen = []
     real = export.load_site_pages

@@ -113,7 +113,7 @@ def test_malformed_query_is_a_400_not_a_500(client, tree):
 def test_totals_for_the_build_are_sums_without_personal_data(client, tree):
     import datetime as dt
 
-    from donations.models import Donation, Donor, LedgerEntry
+    from cms.donations.models import Donation, Donor, LedgerEntry
 
     factories.make_project(tree, title="Puits", slug="puits")
     donor = Donor.objects.create(email="secret@example.org", name="Nom Secret")

@@ -43,7 +43,7 @@ def tree():
 # --- renditions ---
 
 def test_allowed_filters_are_exactly_the_sites_renditions():
-    from multimedia.models import SITE_FILTERS
+    from cms.multimedia.models import SITE_FILTERS
 
     assert sorted(django_settings.GRAPPLE["ALLOWED_IMAGE_FILTERS"]) == sorted(f.spec for f in SITE_FILTERS)
 
@@ -55,7 +55,7 @@ def media_files() -> set[Path]:
 @pytest.mark.parametrize("arguments", ["width: 1234", 'width: 400, format: "png", bgcolor: "ff0000"',
                                        'fill: "3000x3000"', "width: 400, jpegquality: 7", 'max: "2000x2000"'])
 def test_other_renditions_are_refused_and_write_nothing(client, tree, arguments):
-    from multimedia.models import CustomRendition
+    from cms.multimedia.models import CustomRendition
 
     image = factories.make_image()
     rows, files = CustomRendition.objects.count(), media_files()
@@ -83,7 +83,7 @@ def test_the_sites_own_renditions_still_work(client, tree):
 def test_an_oversize_body_is_refused_before_it_is_read_or_parsed(client, settings):
     settings.GRAPHQL_MAX_BODY_BYTES = 32 * 1024
     query = "{ " + "pages { id } " * 200_000 + "}"  # 2.6 MB
-    with mock.patch("api.views.parse", side_effect=AssertionError("parsed")) as parse:
+    with mock.patch("cms.api.views.parse", side_effect=AssertionError("parsed")) as parse:
         response, seconds = post(client, query)
     assert response.status_code == 413 and response["Content-Type"] == "application/json"
     assert "Request too large" in messages(response) and "32768" in messages(response)
@@ -94,7 +94,7 @@ def test_an_oversize_body_is_refused_before_it_is_read_or_parsed(client, setting
 
 
 def test_the_builders_queries_fit(client, tree):
-    from publishing.preview import PREVIEW_QUERY
+    from cms.publishing.preview import PREVIEW_QUERY
 
     for query in (queries.SITE_PULL, queries.SITE_PAGES, queries.SITE_INDEX, PREVIEW_QUERY):
         assert len(json.dumps({"query": query, "variables": {"locale": "fr"}})) < django_settings.GRAPHQL_MAX_BODY_BYTES
@@ -178,7 +178,7 @@ def test_bulk_fields_need_the_build_token(client, tree, headers):
 def test_the_token_is_accepted_in_either_header_and_compared_in_constant_time(client, tree):
     import hmac
 
-    with mock.patch("api.access.hmac.compare_digest", wraps=hmac.compare_digest) as compare:
+    with mock.patch("cms.api.access.hmac.compare_digest", wraps=hmac.compare_digest) as compare:
         bearer, _ = post(client, "{ sitePageIndex }", **auth())
         header, _ = post(client, "{ sitePageIndex }", HTTP_X_BUILD_TOKEN=django_settings.SITE_BUILD_API_TOKEN)
     assert bearer.status_code == header.status_code == 200
@@ -272,8 +272,8 @@ def test_the_builders_client_sends_the_token(live_server, settings, monkeypatch)
 @pytest.mark.parametrize("full", [True, False])
 def test_the_worker_builds_with_the_cms_own_token(settings, full, monkeypatch, tmp_path):
     """The publishing worker passes settings.SITE_BUILD_API_TOKEN down to every request of the build."""
-    from publishing.models import SiteBuild
-    from publishing.runner import run_build
+    from cms.publishing.models import SiteBuild
+    from cms.publishing.runner import run_build
     from site_builder import client
 
     settings.SITE_BUILD_OUT, settings.SITE_BUILD_CACHE = tmp_path / "public", tmp_path / "cache"

@@ -353,7 +353,7 @@ def test_public_content_still_comes_back(client, site, roomy):
 
 def test_page_types_carry_no_editorial_field(client, roomy):
     """Generic rule: a page type has PageInterface's fields and what its model declares, nothing else."""
-    from api.schema import declared_graphql_fields
+    from cms.api.schema import declared_graphql_fields
     from grapple.registry import registry
 
     schema = introspect(client)

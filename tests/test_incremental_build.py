@@ -53,7 +53,7 @@ def shell(cms, code: str) -> dict:
     return json.loads(cms.shell(code).strip().splitlines()[-1])
 
 
-STORY = "from stories.models import StoryPage\nstory = StoryPage.objects.live().order_by('-date', 'pk')[{n}]\n"
+STORY = "from cms.stories.models import StoryPage\nstory = StoryPage.objects.live().order_by('-date', 'pk')[{n}]\n"
 
 
 def test_nothing_changed_writes_nothing(cms):
@@ -86,7 +86,7 @@ import json; print(json.dumps({"url": story.url_path, "slug": story.slug}))""")
 
 def test_incremental_output_equals_a_full_build(cms, tmp_path):
     shell(cms, """
-from projects.models import ProjectPage
+from cms.projects.models import ProjectPage
 project = ProjectPage.objects.live().order_by('pk').first()
 project.title = project.title + " (nouvelle étape)"
 project.save_revision().publish()
@@ -119,7 +119,7 @@ import json; print(json.dumps({"slug": story.slug, "title": story.title}))""")
 
 def test_moving_a_page_moves_its_file(cms):
     moved = shell(cms, """
-from core.models import StandardPage
+from cms.core.models import StandardPage
 from wagtail.models import Page
 page = StandardPage.objects.live().order_by('pk').last()
 old = page.url_path
@@ -205,7 +205,7 @@ import json; print(json.dumps({"token": page.create_page_preview().token, "conte
     assert "Un brouillon pas encore publié" not in published.read_text()  # the site does not show drafts
 
     shell(cms, f"""
-from stories.models import StoryPage
+from cms.stories.models import StoryPage
 StoryPage.objects.get(pk={draft['id']}).get_latest_revision().publish()
 print('{{}}')""")
     update(cms)
@@ -228,7 +228,7 @@ def test_a_preview_needs_a_valid_fresh_token(cms):
     stale = shell(cms, """
 import json, time
 from django.core import signing
-from stories.models import StoryPage
+from cms.stories.models import StoryPage
 page = StoryPage.objects.live().first()
 preview = page.create_page_preview()
 class Old(signing.TimestampSigner):

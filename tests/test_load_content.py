@@ -4,9 +4,9 @@ import pytest
 from django.core.management import call_command
 from wagtail.models import Locale, Page, Site
 
-from core.models import HomePage
-from projects.models import ProjectPage
-from stories.models import StoryPage
+from cms.core.models import HomePage
+from cms.projects.models import ProjectPage
+from cms.stories.models import StoryPage
 from tests.conftest import CONTENT
 
 pytestmark = pytest.mark.django_db

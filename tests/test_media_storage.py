@@ -17,7 +17,7 @@ from PIL import Image as PILImage
 from wagtail.images import get_image_model
 from wagtail.images.models import Filter
 
-from multimedia.models import CustomRendition
+from cms.multimedia.models import CustomRendition
 from site_builder.build import BuildError, build, fetch_media
 from site_builder.normalize import MediaMap
 from site_builder.queries import SITE_PULL
@@ -152,7 +152,7 @@ def media_references(pages, s3_prefix: str) -> set[str]:
 
 
 def rendition_count(server) -> int:
-    return int(server.shell("from multimedia.models import CustomRendition; "
+    return int(server.shell("from cms.multimedia.models import CustomRendition; "
                             "print(CustomRendition.objects.count())").strip())
 
 
@@ -226,7 +226,7 @@ def test_with_a_media_url_the_site_links_the_s3_urls(s3_cms, moto_s3, tmp_path):
 def test_a_preview_shows_s3_media_through_the_cms(s3_cms, moto_s3, tmp_path):  # noqa: F811
     """The preview links the /media/ paths the built site copies S3 files to; the CMS redirects exactly those."""
     server, bucket = s3_cms
-    token = server.shell("from stories.models import StoryPage\n"
+    token = server.shell("from cms.stories.models import StoryPage\n"
                          "page = StoryPage.objects.live().order_by('pk').first()\n"
                          "print(page.create_page_preview().token)").strip().splitlines()[-1]
     html = requests.get(f"{server.url}/preview/", params={"token": token, "content_type": "stories.storypage"},

@@ -15,9 +15,9 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from core.models import FooterMenuItem, MainMenuItem, SiteSettings
-from core.navigation import validate_link_url
-from projects.models import ProjectPage
+from cms.core.models import FooterMenuItem, MainMenuItem, SiteSettings
+from cms.core.navigation import validate_link_url
+from cms.projects.models import ProjectPage
 from site_builder.normalize import MediaMap
 from site_builder.site import build_site
 from tests import factories, menu_admin
@@ -159,7 +159,7 @@ def settings_page(client):
 
 @pytest.mark.django_db
 def test_an_editor_adds_an_address_and_removes_a_page(editor, settings):
-    from publishing.models import SiteBuild
+    from cms.publishing.models import SiteBuild
 
     settings.SITE_BUILD_ENABLED = True
     tree = factories.make_site()
@@ -205,9 +205,9 @@ def test_a_bad_address_is_refused_in_french_and_nothing_is_saved(editor):
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)  # leave the migrated rows for the tests after it
 def test_the_build_a_menu_change_asks_for_sees_the_new_menu(settings, monkeypatch):
     """post_save comes before modelcluster writes the items: the build must be enqueued after them."""
-    from publishing import queue
+    from cms.publishing import queue
 
-    from publishing.models import SiteBuild
+    from cms.publishing.models import SiteBuild
 
     SiteSettings.load()  # created before: its creation's own build request is not this test's
     SiteBuild.objects.all().delete()
@@ -223,8 +223,8 @@ def test_the_build_a_menu_change_asks_for_sees_the_new_menu(settings, monkeypatc
 
 @pytest.mark.django_db
 def test_menus_yaml_fills_both_menus_once(tmp_path):
-    from core.content_loader import ContentError
-    from core.menu_loader import load_menus
+    from cms.core.content_loader import ContentError
+    from cms.core.menu_loader import load_menus
     from tests.conftest import CONTENT
 
     tree = factories.make_site()

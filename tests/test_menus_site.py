@@ -104,7 +104,7 @@ def test_an_editor_changes_the_menus_and_every_page_shows_it(cms):
                             headers={"Referer": form.url})
     assert response.status_code == 302, menu_admin.form_errors(response.text)
 
-    queued = json.loads(cms.shell("import json; from publishing.models import SiteBuild; "
+    queued = json.loads(cms.shell("import json; from cms.publishing.models import SiteBuild; "
                                   "b = SiteBuild.objects.filter(status=SiteBuild.QUEUED).get(); "
                                   "print(json.dumps([b.full, b.reasons]))").strip().splitlines()[-1])
     assert queued[0] and queued[1][-1] == "Réglages du site modifiés"  # (load_content's build waits too: no worker)

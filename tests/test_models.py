@@ -3,8 +3,8 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from core.blocks import VideoBlock
-from projects.models import ProjectPage, ProjectTheme
+from cms.core.blocks import VideoBlock
+from cms.projects.models import ProjectPage, ProjectTheme
 from tests import factories
 
 pytestmark = pytest.mark.django_db

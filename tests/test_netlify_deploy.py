@@ -2,7 +2,7 @@
 stand-in of the two calls it makes (tests/netlify_standin.py: a real HTTP server on 127.0.0.1 that keeps the
 site's files by digest, as Netlify does, and records what it received).
 
-The last tests run the publishing worker's own code (publishing.runner.run_build) against a real CMS: a
+The last tests run the publishing worker's own code (cms.publishing.runner.run_build) against a real CMS: a
 publish rebuilds incrementally and uploads only the files whose bytes changed; Netlify's refusals, errors and
 silences are recorded on the SiteBuild, and the next build puts the site right.
 """
@@ -169,8 +169,8 @@ def worker_settings(settings, deploy_cms, netlify, tmp_path):
 
 
 def run(page_ids=(), full=False):
-    from publishing.models import SiteBuild
-    from publishing.runner import run_build
+    from cms.publishing.models import SiteBuild
+    from cms.publishing.runner import run_build
 
     build = SiteBuild.objects.create(reasons=["Publication de test"], page_ids=list(page_ids), full=full,
                                      status=SiteBuild.RUNNING)
@@ -188,7 +188,7 @@ def test_a_publish_uploads_only_the_files_it_changed(worker_settings, deploy_cms
     assert "/_redirects" in before and "/histoires/index.html" in before
 
     story = json.loads(deploy_cms.shell(
-        "import json\nfrom stories.models import StoryPage\n"
+        "import json\nfrom cms.stories.models import StoryPage\n"
         "s = StoryPage.objects.live().order_by('pk')[1]\ns.intro = 'Une introduction revue pour Netlify.'\n"
         "s.save_revision().publish()\nprint(json.dumps({'id': s.pk, 'url': s.url_path}))").strip().splitlines()[-1])
     second = run(page_ids=[story["id"]])

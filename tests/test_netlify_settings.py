@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from config.settings.guard import production_problems
+from cms.config.settings.guard import production_problems
 from tests.test_production_settings import good_env, manage
 
 

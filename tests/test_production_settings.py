@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from config.settings.guard import DEMO_VALUES, production_problems
+from cms.config.settings.guard import DEMO_VALUES, production_problems
 from tests.stripe_events import WEBHOOK_SECRET as TEST_WEBHOOK_SECRET
 
 REPO = Path(__file__).resolve().parent.parent
@@ -35,7 +35,7 @@ def good_env() -> dict[str, str]:
 
 def manage(env_overrides: dict[str, str | None], *args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in good_env() and k != "STRIPE_API_BASE"}
-    env.update(good_env(), DJANGO_SETTINGS_MODULE="config.settings.production")
+    env.update(good_env(), DJANGO_SETTINGS_MODULE="cms.config.settings.production")
     for key, value in env_overrides.items():
         if value is None:
             env.pop(key, None)
@@ -110,7 +110,7 @@ def test_wsgi_refuses_to_start_without_a_webhook_secret():
     """What gunicorn imports: the application never exists with a secret missing."""
     env = {k: v for k, v in os.environ.items() if k not in good_env() and k != "DJANGO_SETTINGS_MODULE"}
     env.update({k: v for k, v in good_env().items() if k != "STRIPE_WEBHOOK_SECRET"})
-    done = subprocess.run([sys.executable, "-c", "import config.wsgi"], cwd=REPO / "cms", env=env,
+    done = subprocess.run([sys.executable, "-c", "import cms.config.wsgi"], cwd=REPO / "cms", env=env,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode != 0
     assert "STRIPE_WEBHOOK_SECRET is not set" in done.stderr

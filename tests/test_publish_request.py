@@ -12,9 +12,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from wagtail.models import ReferenceIndex
 
-from projects.models import ProjectPage, ProjectUpdate
-from publishing.models import SiteBuild
-from stories.models import StoryPage
+from cms.projects.models import ProjectPage, ProjectUpdate
+from cms.publishing.models import SiteBuild
+from cms.stories.models import StoryPage
 from tests import factories
 from tests.admin_form import edit_form_data
 

@@ -17,9 +17,9 @@ from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from publishing.models import SiteBuild
-from publishing.queue import request_build, suppressed
-from publishing.tasks import run_site_build
+from cms.publishing.models import SiteBuild
+from cms.publishing.queue import request_build, suppressed
+from cms.publishing.tasks import run_site_build
 from tests import factories
 
 
@@ -167,7 +167,7 @@ def test_a_snippet_change_names_the_projects_that_use_it(tree):
 
 
 def test_site_settings_ask_for_a_full_build(tree):
-    from core.models import SiteSettings
+    from cms.core.models import SiteSettings
 
     SiteBuild.objects.all().delete()
     settings_obj = SiteSettings.load()
@@ -296,7 +296,7 @@ def test_a_burst_makes_at_most_two_builds_and_the_first_starts_at_once(settings)
 
 
 def test_a_worker_start_marks_cut_off_builds_as_failed(db):
-    from publishing.management.commands.publishing_worker import abandon_interrupted_builds
+    from cms.publishing.management.commands.publishing_worker import abandon_interrupted_builds
 
     cut_off = SiteBuild.objects.create(reasons=["Publication"], status=SiteBuild.RUNNING)
     waiting = request_build("Publication suivante")

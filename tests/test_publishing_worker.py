@@ -19,10 +19,10 @@ from tests.test_publishing_queue import Hook
 
 pytestmark = pytest.mark.slow
 
-REQUEST = "from publishing.queue import request_build; request_build('Publication {n}', [{n}])"
+REQUEST = "from cms.publishing.queue import request_build; request_build('Publication {n}', [{n}])"
 DELAYS = """
 import json
-from publishing.models import SiteBuild
+from cms.publishing.models import SiteBuild
 print(json.dumps([[b.requests, (b.started_at - b.requested_at).total_seconds()]
                   for b in SiteBuild.objects.order_by("id")]))
 """

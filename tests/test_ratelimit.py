@@ -13,8 +13,8 @@ import uuid
 import pytest
 from django.test import RequestFactory
 
-from core import ratelimit as core_ratelimit
-from donations.models import Donation, Donor
+from cms.core import ratelimit as core_ratelimit
+from cms.donations.models import Donation, Donor
 from tests.fake_gateway import fake_stripe, form_post, gift, post_confirm, post_intent, project  # noqa: F401
 
 pytestmark = pytest.mark.django_db

@@ -16,9 +16,9 @@ import requests
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from donations import confirmed, gateway
-from donations.management.commands import reconcile_stripe
-from donations.models import Donation, LedgerEntry
+from cms.donations import confirmed, gateway
+from cms.donations.management.commands import reconcile_stripe
+from cms.donations.models import Donation, LedgerEntry
 from tests import factories
 from tests.test_donations_api import confirm_card, post_json, valid
 

@@ -55,7 +55,7 @@ def test_a_renamed_page_answers_301_from_its_old_address(cms):
     assert before.status_code == 200
     renamed = shell(cms, """
 import json
-from projects.models import ProjectPage
+from cms.projects.models import ProjectPage
 page = ProjectPage.objects.live().order_by('pk').first()
 old = page.url_path
 page.slug = page.slug + '-nouveau-nom'
@@ -85,7 +85,7 @@ def test_draft_targets_never_appear_and_pages_are_never_shadowed(cms):
 import json
 from wagtail.contrib.redirects.models import Redirect
 from wagtail.models import Site
-from core.models import StandardPage
+from cms.core.models import StandardPage
 site = Site.objects.get(is_default_site=True)
 draft = StandardPage.objects.live().order_by('pk').last()
 draft.unpublish()
@@ -113,7 +113,7 @@ def test_a_redirect_saved_or_deleted_asks_for_a_build(cms):
     asked = shell(cms, """
 import json
 from wagtail.contrib.redirects.models import Redirect
-from publishing.models import SiteBuild
+from cms.publishing.models import SiteBuild
 SiteBuild.objects.all().delete()
 redirect = Redirect.objects.create(old_path='/nouvelle-adresse', redirect_link='https://exemple.org/')
 saved = [r for b in SiteBuild.objects.all() for r in b.reasons]

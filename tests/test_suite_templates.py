@@ -23,9 +23,9 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from wagtail.images import get_image_model
 from wagtail.models import Page, Site
-from core.models import HomePage
-from projects.models import ProjectPage
-from stories.models import StoryPage
+from cms.core.models import HomePage
+from cms.projects.models import ProjectPage
+from cms.stories.models import StoryPage
 
 executor = MigrationExecutor(connection)
 unapplied = executor.migration_plan(executor.loader.graph.leaf_nodes())

@@ -381,7 +381,7 @@ def test_an_embedded_bomb_counts_towards_the_whole(admin_client, media_root):
 def test_a_declared_million_entries_is_refused_before_zipfile_reads_them(media_root):
     """The end record alone says how many entries follow: it is read first, so a crafted archive cannot
     make the server build a million objects."""
-    from multimedia.document_content import ContentRefused, check_document_content
+    from cms.multimedia.document_content import ContentRefused, check_document_content
 
     data = bytearray(office_file("docx"))
     end = data.rfind(b"PK\x05\x06")

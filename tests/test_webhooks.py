@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from donations.models import Donation, LedgerEntry, StripeEvent
+from cms.donations.models import Donation, LedgerEntry, StripeEvent
 from tests import factories
 from tests.stripe_events import WEBHOOK_SECRET, event, payment_intent, refund_of, sign
 
@@ -103,7 +103,7 @@ def test_refund_is_its_own_negative_row_and_out_of_order_is_retried(webhook):
     assert webhook(event("charge.refunded", refund_of("pi_ooo", 2000, "re_1"))).status_code == 200
     rows = sorted(LedgerEntry.objects.values_list("kind", "amount"))
     assert rows == [("payment", 5000), ("refund", -2000)]
-    from donations.ledger import project_totals
+    from cms.donations.ledger import project_totals
 
     assert project_totals()["puits"]["raised"] == 3000
 
@@ -140,7 +140,7 @@ def test_failed_then_late_success_ends_as_success(webhook):
 # --- a real CMS process: twenty concurrent deliveries ------------------------------------------------------
 
 def test_twenty_concurrent_duplicates_record_one_gift(cms_server):
-    slug = cms_server.shell("from projects.models import ProjectPage; print(ProjectPage.objects.live().first().slug)"
+    slug = cms_server.shell("from cms.projects.models import ProjectPage; print(ProjectPage.objects.live().first().slug)"
                             ).strip()
     pi_id = f"pi_{uuid.uuid4().hex[:16]}"
     payment = event("payment_intent.succeeded", payment_intent(pi_id, project=slug), event_id=f"evt_{pi_id}")
@@ -159,6 +159,6 @@ def test_twenty_concurrent_duplicates_record_one_gift(cms_server):
         codes = list(pool.map(deliver, [refund] * 20))
     assert set(codes) == {200}, codes
     rows = cms_server.shell(
-        "from donations.models import LedgerEntry\n"
+        "from cms.donations.models import LedgerEntry\n"
         f"print(sorted(LedgerEntry.objects.filter(stripe_charge='ch_{pi_id[3:]}').values_list('kind', 'amount')))")
     assert rows.strip() == "[('payment', 5000), ('refund', -1000)]"

@@ -12,9 +12,9 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models.signals import post_save
 from django.test.utils import CaptureQueriesContext
 
-from donations.insert_or_nothing import insert_or_nothing
-from donations.models import Donation, LedgerEntry, StripeEvent
-from projects.models import ProjectPage
+from cms.donations.insert_or_nothing import insert_or_nothing
+from cms.donations.models import Donation, LedgerEntry, StripeEvent
+from cms.projects.models import ProjectPage
 from tests import factories
 from tests.stripe_events import WEBHOOK_SECRET, event, payment_intent, sign
 

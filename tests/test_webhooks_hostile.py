@@ -11,9 +11,9 @@ import uuid
 
 import pytest
 
-from donations import ledger, webhooks
-from donations.ledger import project_totals
-from donations.models import Donation, Donor, LedgerEntry, StripeEvent
+from cms.donations import ledger, webhooks
+from cms.donations.ledger import project_totals
+from cms.donations.models import Donation, Donor, LedgerEntry, StripeEvent
 from tests import factories
 from tests.stripe_events import event, payment_intent, refund_of, sign
 
@@ -166,7 +166,7 @@ def test_a_refund_of_zero_is_acknowledged_and_recorded_nowhere(deliver):
 
 def test_a_refund_larger_than_its_payment_is_capped_and_logged(deliver, caplog):
     assert deliver(event("payment_intent.succeeded", payment_intent("pi_big", amount=5000))).status_code == 200
-    with caplog.at_level(logging.ERROR, logger="donations.ledger"):
+    with caplog.at_level(logging.ERROR, logger="cms.donations.ledger"):
         response = deliver(envelope("charge.refunded", refund_of("pi_big", 8000, "re_big")))
     assert response.status_code == 200
     assert sorted(LedgerEntry.objects.values_list("kind", "amount")) == [("payment", 5000), ("refund", -5000)]

@@ -2,5 +2,6 @@ from django.apps import AppConfig
 
 
 class ApiConfig(AppConfig):
-    name = "api"
+    name = "cms.api"
+    label = "api"
     verbose_name = "API GraphQL"

@@ -17,9 +17,9 @@ from grapple.types.interfaces import get_page_interface
 from wagtail.images import get_image_model
 from wagtail.models import Locale, Page, Site
 
-from core.models import HomePage, StandardPage
-from projects.models import Partner, ProjectIndexPage, ProjectPage, ProjectTheme
-from stories.models import StoryIndexPage, StoryPage
+from cms.core.models import HomePage, StandardPage
+from cms.projects.models import Partner, ProjectIndexPage, ProjectPage, ProjectTheme
+from cms.stories.models import StoryIndexPage, StoryPage
 
 from .access import HEADER_HINT
 from .prefetch import activate, collect_references, load_references, pause_gc
@@ -156,17 +156,17 @@ class SiteExportQuery:
     donation_rules = graphene.List(graphene.NonNull(DonationRule), required=True)
 
     def resolve_donation_rules(self, info, **kwargs):
-        from donations.rules import public_rules
+        from cms.donations.rules import public_rules
 
         return [DonationRule(**rule) for rule in public_rules()]
 
     def resolve_donation_totals(self, info, **kwargs):
-        from donations.ledger import project_totals
+        from cms.donations.ledger import project_totals
 
         return [ProjectTotals(slug=slug, **values) for slug, values in project_totals().items()]
 
     def resolve_site_totals(self, info, **kwargs):
-        from donations.ledger import site_totals
+        from cms.donations.ledger import site_totals
 
         return SiteTotals(**site_totals())
 

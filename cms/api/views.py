@@ -2,7 +2,7 @@
 
 In the order a request meets them, each before anything costlier:
 1. the build token (access.py): the builder's requests skip the rate limit and the cost budget;
-2. the rate limit for anonymous readers (GRAPHQL_RATE_LIMIT per client address, from core.ratelimit):
+2. the rate limit for anonymous readers (GRAPHQL_RATE_LIMIT per client address, from cms.core.ratelimit):
    429 with Retry-After;
 3. the size of the body (or of the query string of a GET), from its Content-Length, before reading it:
    413 past GRAPHQL_MAX_BODY_BYTES (GRAPHQL_BUILD_MAX_BODY_BYTES with the token: an incremental build
@@ -44,7 +44,7 @@ def rate_limited(request) -> HttpResponse | None:
     rate = settings.GRAPHQL_RATE_LIMIT
     if not rate:
         return None
-    from core import ratelimit
+    from cms.core import ratelimit
 
     # client_key: the address our trusted proxy saw (IPv6 by /64: one subscriber holds a whole /64)
     key = ratelimit.client_key(request) if hasattr(ratelimit, "client_key") else ratelimit.client_ip(request)

@@ -135,7 +135,7 @@ def preview_policy() -> dict:
     """netlify.toml's policy for the public site (minus upgrade-insecure-requests: the demo's CMS is plain
     HTTP), with media on S3 (previews redirect /media/ paths to the stored files), the draft banner's
     <style> by its hash, framed by the admin."""
-    from publishing.preview import BANNER_CSS
+    from cms.publishing.preview import BANNER_CSS
 
     stripe = stripe_sources()
     return {

@@ -7,15 +7,15 @@ from django.views.static import serve
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from api.views import graphql_view
-from core import views as core_views
-from publishing import views as publishing_views
+from cms.api.views import graphql_view
+from cms.core import views as core_views
+from cms.publishing import views as publishing_views
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("graphql/", graphql_view, name="graphql"),
-    path("donate/", include("donations.urls")),
+    path("donate/", include("cms.donations.urls")),
     # The editor's preview: the draft rendered by the site's theme, and the theme files it links to.
     path("preview/", publishing_views.preview_page, name="preview"),
     path("theme/<path:path>", publishing_views.theme_asset, name="preview_theme_asset"),

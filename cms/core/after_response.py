@@ -95,5 +95,5 @@ def coalesced(result: TaskResult) -> TaskResult:
 
 
 def connect():
-    request_started.connect(start_collecting, dispatch_uid="core.after_response.start")
-    request_finished.connect(run_collected, dispatch_uid="core.after_response.run")
+    request_started.connect(start_collecting, dispatch_uid="cms.core.after_response.start")
+    request_finished.connect(run_collected, dispatch_uid="cms.core.after_response.run")

@@ -2,7 +2,8 @@ from django.apps import AppConfig
 
 
 class CoreConfig(AppConfig):
-    name = "core"
+    name = "cms.core"
+    label = "core"
     verbose_name = "Site"
 
     def ready(self):

@@ -19,7 +19,7 @@ from wagtail import blocks
 from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.images.blocks import ImageChooserBlock
 
-from api.prefetch import PrefetchingChooserMixin, cache_inactive
+from cms.api.prefetch import PrefetchingChooserMixin, cache_inactive
 
 RICH_TEXT_FEATURES = ["h2", "h3", "bold", "italic", "ol", "ul", "link", "document-link"]
 VIDEO_PROVIDERS = {

@@ -24,13 +24,13 @@ from wagtail.images import get_image_model
 from wagtail.images.models import AbstractImage
 from wagtail.models import Locale, Page, Site
 
-from core import content_streams
-from core.content_streams import ContentError
-from core.models import ContentFingerprint, HomePage, SiteSettings, StandardPage
-from core.menu_loader import load_menus
-from projects.models import (BudgetLine, Partner, ProjectGalleryImage, ProjectIndexPage, ProjectKeyFigure,
+from cms.core import content_streams
+from cms.core.content_streams import ContentError
+from cms.core.models import ContentFingerprint, HomePage, SiteSettings, StandardPage
+from cms.core.menu_loader import load_menus
+from cms.projects.models import (BudgetLine, Partner, ProjectGalleryImage, ProjectIndexPage, ProjectKeyFigure,
                              ProjectPage, ProjectTheme, ProjectUpdate, SuggestedAmount)
-from stories.models import StoryIndexPage, StoryPage
+from cms.stories.models import StoryIndexPage, StoryPage
 
 
 def _coordinate(value):
@@ -326,7 +326,7 @@ class ContentLoader:
         path = self.root / "gifts.yaml"
         if not path.exists():
             return
-        from core import demo_gifts
+        from cms.core import demo_gifts
 
         spec = self._yaml(path) or {}
         missing = sorted(set(spec.get("funded") or {}) - set(self.projects))

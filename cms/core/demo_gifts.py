@@ -23,7 +23,7 @@ import random
 
 from django.db import transaction
 
-from core.models import ContentFingerprint
+from cms.core.models import ContentFingerprint
 
 SOURCE = "demo"
 PREFIX = "demo_"
@@ -107,7 +107,7 @@ def plan(spec: dict, projects: list) -> list[dict]:
 
 
 def _digest(spec: dict, projects: list) -> str:
-    from core.content_loader import _digest as digest
+    from cms.core.content_loader import _digest as digest
 
     return digest(spec, sorted((p.slug, p.goal_amount, p.currency, p.status, p.start_date, p.end_date)
                                for p in projects))
@@ -115,7 +115,7 @@ def _digest(spec: dict, projects: list) -> str:
 
 def demo_rows():
     """The demo's donations and ledger rows (and nothing else: real gifts never match both marks)."""
-    from donations.models import Donation, LedgerEntry
+    from cms.donations.models import Donation, LedgerEntry
 
     donations = Donation.objects.filter(source=SOURCE, donor__isnull=True)
     return donations, LedgerEntry.objects.filter(donation__in=donations, stripe_object__startswith=PREFIX)
@@ -124,7 +124,7 @@ def demo_rows():
 def _distinct_references(made: list) -> None:
     """Each new donation's random reference drawn again until it is unique: thousands of demo gifts in one
     insert would otherwise collide about once in 150 loads (31**6 values), and a bulk insert cannot retry."""
-    from donations.models import Donation, new_reference
+    from cms.donations.models import Donation, new_reference
 
     taken = set(Donation.objects.values_list("reference", flat=True))
     for donation in made:
@@ -136,7 +136,7 @@ def _distinct_references(made: list) -> None:
 @transaction.atomic
 def load(spec: dict, projects: list) -> int:
     """Record the demo history; 0 when it is already there as planned, else the number of gifts written."""
-    from donations.models import Donation, LedgerEntry
+    from cms.donations.models import Donation, LedgerEntry
 
     digest = _digest(spec, projects)
     donations, entries = demo_rows()

@@ -15,14 +15,14 @@ import yaml
 from django.core.exceptions import ValidationError
 from wagtail.models import Page
 
-from core.models import ContentFingerprint, FooterMenuItem, MainMenuItem, SiteSettings
+from cms.core.models import ContentFingerprint, FooterMenuItem, MainMenuItem, SiteSettings
 
 FINGERPRINT_KEY = "menus"
 LISTS = {"main": ("main_menu_items", MainMenuItem), "footer": ("footer_menu_items", FooterMenuItem)}
 
 
 def _error(message: str) -> Exception:
-    from core.content_loader import ContentError  # imported here: content_loader calls this module
+    from cms.core.content_loader import ContentError  # imported here: content_loader calls this module
 
     return ContentError(message)
 

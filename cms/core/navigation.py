@@ -21,7 +21,7 @@ from django.core.validators import EmailValidator, URLValidator
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page
 
-from api import visibility
+from cms.api import visibility
 
 SITE_PATH = re.compile(r"^/(?!/)[^\s\"'<>\\]*$")  # /donner/, /projets/#carte: a path on the public site
 

@@ -2,7 +2,8 @@ from django.apps import AppConfig
 
 
 class DonationsConfig(AppConfig):
-    name = "donations"
+    name = "cms.donations"
+    label = "donations"
     verbose_name = "Dons"
 
     def ready(self):

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import Case, Count, Q, Sum, Value, When
 from django.utils import timezone
 
-from projects.models import ProjectPage
+from cms.projects.models import ProjectPage
 
 from .insert_or_nothing import insert_or_nothing
 from .models import Donation, LedgerEntry

@@ -50,7 +50,7 @@ def get(slug: str) -> LiveProject | None:
     if hit is not None and hit[0] > now:
         return hit[1]
     generation = _generation
-    from projects.models import ProjectPage
+    from cms.projects.models import ProjectPage
 
     row = (ProjectPage.objects.live().public().filter(slug=slug).exclude(status__in=CLOSED_STATUSES)
            .values_list("pk", "slug", "title", "currency", "status").first())

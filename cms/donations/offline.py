@@ -33,7 +33,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from core.ratelimit import allow, client_key, peek
+from cms.core.ratelimit import allow, client_key, peek
 from site_builder.config import DONATE_URL
 from site_builder.filters import money
 
@@ -64,7 +64,7 @@ def page_context(request) -> dict:
 
 def offline_details() -> dict:
     """The NGO's bank details and postal address, as staff typed them in the site settings (core)."""
-    from core.models import SiteSettings
+    from cms.core.models import SiteSettings
 
     s = SiteSettings.load()
     return {"holder": s.bank_holder, "iban": s.bank_iban, "bic": s.bank_bic, "payable_to": s.cheque_payable_to,

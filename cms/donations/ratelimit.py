@@ -13,7 +13,7 @@ confirmation is called once, twice after 3-D Secure).
 
 from django.conf import settings
 
-from core.ratelimit import allow, client_key, peek
+from cms.core.ratelimit import allow, client_key, peek
 
 
 def _rates() -> tuple[str, str]:

@@ -32,7 +32,7 @@ CSV_BOM = "\ufeff"
 
 def project_titles(slugs) -> dict[str, str]:
     """Slug -> title of the projects named (a deleted page keeps its slug; the general fund has none)."""
-    from projects.models import ProjectPage
+    from cms.projects.models import ProjectPage
 
     slugs = set(slugs)
     titles = dict(ProjectPage.objects.filter(slug__in=slugs).values_list("slug", "title"))
@@ -83,7 +83,7 @@ class FrenchSpreadsheetMixin:
 
 def project_choices():
     """Every project that has money in the books (a deleted page's rows stay findable by slug)."""
-    from projects.models import ProjectPage
+    from cms.projects.models import ProjectPage
 
     slugs = set(LedgerEntry.objects.values_list("project_slug", flat=True).distinct())
     titles = dict(ProjectPage.objects.filter(slug__in=slugs).values_list("slug", "title"))

@@ -333,7 +333,7 @@ def pay_page(request):
                "donate_url": DONATE_URL}  # the static site's giving page (site_builder/config.py)
     if request.method == "POST" and not origins.browser_request_allowed(request):
         return render(request, "donations/forbidden.html", context, status=403)
-    from projects.models import ProjectPage
+    from cms.projects.models import ProjectPage
     from site_builder.filters import money
 
     context["projects"] = [{"slug": slug, "title": title} for slug, title in

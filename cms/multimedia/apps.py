@@ -2,5 +2,6 @@ from django.apps import AppConfig
 
 
 class MultimediaConfig(AppConfig):
-    name = "multimedia"
+    name = "cms.multimedia"
+    label = "multimedia"
     verbose_name = "Multimédia"

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from grapple.models import GraphQLField, GraphQLString
 from wagtail.images.models import AbstractImage, AbstractRendition, Filter, Image
 
-from api.prefetch import memoized
+from cms.api.prefetch import memoized
 
 logger = logging.getLogger(__name__)
 

@@ -2,5 +2,6 @@ from django.apps import AppConfig
 
 
 class ProjectsConfig(AppConfig):
-    name = "projects"
+    name = "cms.projects"
+    label = "projects"
     verbose_name = "Projets"

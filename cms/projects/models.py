@@ -29,9 +29,9 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
-from core.blocks import BodyBlock, UpdatePhotosBlock
-from core.models import IndexPage, PublicSiteURLMixin
-from publishing.preview_tokens import SitePreviewMixin
+from cms.core.blocks import BodyBlock, UpdatePhotosBlock
+from cms.core.models import IndexPage, PublicSiteURLMixin
+from cms.publishing.preview_tokens import SitePreviewMixin
 
 from .countries import COUNTRY_CHOICES, country_name
 from .forms import ProjectPageForm

@@ -2,7 +2,8 @@ from django.apps import AppConfig
 
 
 class PublishingConfig(AppConfig):
-    name = "publishing"
+    name = "cms.publishing"
+    label = "publishing"
     verbose_name = "Publication du site"
     default_auto_field = "django.db.models.BigAutoField"
 

@@ -28,7 +28,7 @@ from graphene_django.settings import graphene_settings
 from wagtail.models import Page
 from wagtail_headless_preview.models import HeadlessPreviewMixin
 
-from api.prefetch import request_scope
+from cms.api.prefetch import request_scope
 from site_builder import queries
 from site_builder import state as build_state
 from site_builder.assets import build_assets
@@ -161,7 +161,7 @@ def theme_colours(digest: str) -> tuple[bytes, bool]:
     preview: with the draft's); the database gives those and every theme. When neither has this digest
     (the draft chose another theme, a colour changed since), every theme's current colours render the
     page the same: served, but not as immutable, since the name does not fit the content."""
-    from projects.models import ProjectPage, ProjectTheme
+    from cms.projects.models import ProjectPage, ProjectTheme
 
     every = [{"slug": t.slug, "color": t.color} for t in ProjectTheme.objects.order_by("slug")]
     used = set(ProjectPage.objects.live().values_list("theme_id", flat=True))

@@ -17,8 +17,8 @@ from wagtail.images import get_image_model
 from wagtail.models import Page, ReferenceIndex
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
-from core.models import SiteSettings
-from projects.models import Partner, ProjectTheme
+from cms.core.models import SiteSettings
+from cms.projects.models import Partner, ProjectTheme
 
 from .queue import request_build
 

@@ -2,5 +2,6 @@ from django.apps import AppConfig
 
 
 class StoriesConfig(AppConfig):
-    name = "stories"
+    name = "cms.stories"
+    label = "stories"
     verbose_name = "Histoires"

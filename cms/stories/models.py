@@ -13,9 +13,9 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
-from core.blocks import BodyBlock
-from core.models import IndexPage, PublicSiteURLMixin
-from publishing.preview_tokens import SitePreviewMixin
+from cms.core.blocks import BodyBlock
+from cms.core.models import IndexPage, PublicSiteURLMixin
+from cms.publishing.preview_tokens import SitePreviewMixin
 
 
 class StoryIndexPage(IndexPage):

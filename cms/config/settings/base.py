@@ -19,14 +19,14 @@ ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
 INSTALLED_APPS = [
-    "corsheaders",  # its settings checks; the middleware is donations.cors.DonateCorsMiddleware
-    "core",
-    "multimedia",
-    "projects",
-    "stories",
-    "api",
-    "donations",
-    "publishing",
+    "corsheaders",  # its settings checks; the middleware is cms.donations.cors.DonateCorsMiddleware
+    "cms.core",
+    "cms.multimedia",
+    "cms.projects",
+    "cms.stories",
+    "cms.api",
+    "cms.donations",
+    "cms.publishing",
     "wagtail_headless_preview",
     "django_tasks",
     "django_tasks_db",
@@ -59,9 +59,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "donations.webhook_shortcut.StripeWebhookShortcut",  # Stripe's webhook skips the rest of this list
-    "donations.cors.DonateCorsMiddleware",  # django-cors-headers on /donate/ only (CORS_URLS_REGEX)
-    "config.csp.PagePolicyMiddleware",  # Content-Security-Policy by kind of page: admin, /donate/, /preview/
+    "cms.donations.webhook_shortcut.StripeWebhookShortcut",  # Stripe's webhook skips the rest of this list
+    "cms.donations.cors.DonateCorsMiddleware",  # django-cors-headers on /donate/ only (CORS_URLS_REGEX)
+    "cms.config.csp.PagePolicyMiddleware",  # Content-Security-Policy by kind of page: admin, /donate/, /preview/
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -72,8 +72,8 @@ MIDDLEWARE = [
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
-ROOT_URLCONF = "config.urls"
-WSGI_APPLICATION = "config.wsgi.application"
+ROOT_URLCONF = "cms.config.urls"
+WSGI_APPLICATION = "cms.config.wsgi.application"
 
 TEMPLATES = [
     {
@@ -166,8 +166,8 @@ WAGTAILIMAGES_EXTENSIONS = ["avif", "gif", "jpg", "jpeg", "png", "webp"]
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "ods", "pdf", "pptx", "txt", "xlsx"]
 # Upload checks with French messages for editors (multimedia/validation.py): real content type, size, and a
 # minimum size for images (below 400 px wide, the smallest width the site serves, a photo looks blurred).
-WAGTAILIMAGES_IMAGE_FORM_BASE = "multimedia.validation.ImageForm"
-WAGTAILDOCS_DOCUMENT_FORM_BASE = "multimedia.validation.DocumentForm"
+WAGTAILIMAGES_IMAGE_FORM_BASE = "cms.multimedia.validation.ImageForm"
+WAGTAILDOCS_DOCUMENT_FORM_BASE = "cms.multimedia.validation.DocumentForm"
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 50 * 1024 * 1024
 # Office and OpenDocument files are ZIP archives, checked from their central directory without inflating
 # (multimedia/document_content.py): refused beyond this size once inflated, this compression ratio, this
@@ -191,13 +191,13 @@ WAGTAILEMBEDS_FINDERS = []
 # The public static site, for canonical URLs and links from the admin.
 SITE_BASE_URL = os.environ.get("SITE_BASE_URL", "http://127.0.0.1:8080").rstrip("/")
 
-GRAPHENE = {"SCHEMA": "api.schema.schema"}  # grapple's schema, hardened: public content only (api/schema.py)
+GRAPHENE = {"SCHEMA": "cms.api.schema.schema"}  # grapple's schema, hardened: public content only (api/schema.py)
 GRAPPLE = {
     "APPS": ["core", "multimedia", "projects", "stories"],
     "EXPOSE_GRAPHIQL": False,  # GraphiQL loads React from a CDN: never in this project
     "PAGE_SIZE": 20,
     "MAX_PAGE_SIZE": 100,
-    # Only the renditions the site uses (multimedia.models.SITE_FILTERS, tested equal): any other filter of
+    # Only the renditions the site uses (cms.multimedia.models.SITE_FILTERS, tested equal): any other filter of
     # `rendition(...)`/`srcSet` would let anyone burn CPU and write files without bound.
     "ALLOWED_IMAGE_FILTERS": [f"width-{w}" for w in (400, 800, 1200)] + [f"width-{w}|format-webp" for w in (400, 800, 1200)],
 }
@@ -271,7 +271,7 @@ TASKS = {
 }
 # In a request (the editor's publish), Wagtail's search and reference index tasks run once per object after
 # the response is sent; elsewhere at once, as the immediate backend does (core/after_response.py).
-TASKS["default"]["BACKEND"] = "core.after_response.AfterResponseBackend"
+TASKS["default"]["BACKEND"] = "cms.core.after_response.AfterResponseBackend"
 # The editor's "Preview" and live preview panel load /preview/ on the CMS, which renders the draft with the
 # same theme and code as the static build (publishing/preview.py). Tokens expire after PREVIEW_TOKEN_MAX_AGE.
 WAGTAIL_HEADLESS_PREVIEW = {"CLIENT_URLS": {"default": "/preview/"}, "ENFORCE_TRAILING_SLASH": True}

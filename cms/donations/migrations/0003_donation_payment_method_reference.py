@@ -7,16 +7,16 @@ column becomes unique and required."""
 
 from django.db import migrations, models
 
-import donations.models
+import cms.donations.models
 
 
 def give_references(apps, schema_editor):
     Donation = apps.get_model("donations", "Donation")
     taken = set()
     for pk in Donation.objects.filter(reference__isnull=True).values_list("pk", flat=True).iterator():
-        reference = donations.models.new_reference()
+        reference = cms.donations.models.new_reference()
         while reference in taken:
-            reference = donations.models.new_reference()
+            reference = cms.donations.models.new_reference()
         taken.add(reference)
         Donation.objects.filter(pk=pk).update(reference=reference)
 
@@ -52,7 +52,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="donation",
             name="reference",
-            field=models.CharField(default=donations.models.new_reference, editable=False,
+            field=models.CharField(default=cms.donations.models.new_reference, editable=False,
                                    help_text="À reporter sur le virement ou au dos du chèque.", max_length=12,
                                    unique=True, verbose_name="référence"),
         ),

@@ -4,8 +4,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from core.content_loader import ContentError, ContentLoader
-from publishing.queue import request_build, suppressed
+from cms.core.content_loader import ContentError, ContentLoader
+from cms.publishing.queue import request_build, suppressed
 
 
 class Command(BaseCommand):

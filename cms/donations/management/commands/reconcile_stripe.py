@@ -13,8 +13,8 @@ import stripe
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from donations import gateway, webhooks
-from donations.models import LedgerEntry
+from cms.donations import gateway, webhooks
+from cms.donations.models import LedgerEntry
 
 
 EVENT_ID_MAX = 64  # LedgerEntry.stripe_event (and StripeEvent.id)

@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 from django_tasks_db.management.commands.db_worker import Worker
 
-from publishing import wakeup
+from cms.publishing import wakeup
 
 
 class Command(BaseCommand):
@@ -56,7 +56,7 @@ def abandon_interrupted_builds():
     The next publish builds again from the last state that was saved, so nothing is lost."""
     from django.utils import timezone
 
-    from publishing.models import SiteBuild
+    from cms.publishing.models import SiteBuild
 
     SiteBuild.objects.filter(status=SiteBuild.RUNNING).update(
         status=SiteBuild.FAILED, finished_at=timezone.now(),

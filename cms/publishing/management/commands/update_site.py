@@ -5,9 +5,9 @@ need this: publishing asks for builds by itself. (`build_site` is its old name, 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from publishing.models import SiteBuild
-from publishing.queue import request_build
-from publishing.runner import run_build
+from cms.publishing.models import SiteBuild
+from cms.publishing.queue import request_build
+from cms.publishing.runner import run_build
 
 
 class Command(BaseCommand):
