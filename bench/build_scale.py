@@ -31,7 +31,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(REPO), str(REPO / "cms")]
+sys.path[:0] = [str(REPO)]
 
 
 def setup_env(workdir: Path) -> dict:
@@ -109,7 +109,7 @@ def start_cms(repo: Path, port: int, env: dict, kind: str) -> subprocess.Popen:
         command = [sys.executable, str(repo / "cms" / "manage.py"), "runserver", f"127.0.0.1:{port}", "--noreload",
                    "--insecure"]
     else:
-        command = [str(Path(sys.executable).parent / "gunicorn"), "cms.config.wsgi", "--chdir", str(repo / "cms"),
+        command = [str(Path(sys.executable).parent / "gunicorn"), "cms.config.wsgi", "--chdir", str(repo),
                    "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "4", "--worker-class", "gthread",
                    "--timeout", "900", "--graceful-timeout", "5", "--log-level", "error"]
     return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

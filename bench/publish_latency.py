@@ -53,14 +53,14 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(REPO), str(REPO / "cms"), str(REPO / "bench")]
+sys.path[:0] = [str(REPO), str(REPO / "bench")]
 
 from build_scale import populate, setup_env  # noqa: E402  (fresh database; N pages with images)
 
 # `manage.py <command>` plus a record of every build's BuildResult.timings (one JSON line per build).
 MANAGE_WITH_TIMINGS = """
 import json, os, sys, time
-sys.path[:0] = [{repo!r}, {cms!r}]
+sys.path[:0] = [{repo!r}]
 import django
 django.setup()
 import site_builder.build as full, site_builder.incremental as inc
@@ -85,7 +85,7 @@ execute_from_command_line(["manage.py", *sys.argv[1:]])
 
 
 def manage_command(*args: str) -> list[str]:
-    code = MANAGE_WITH_TIMINGS.format(repo=str(REPO), cms=str(REPO / "cms"))
+    code = MANAGE_WITH_TIMINGS.format(repo=str(REPO))
     return [sys.executable, "-c", code, *args]
 
 
@@ -340,7 +340,7 @@ def main() -> int:
         server_log = open(workdir / "gunicorn.log", "w")
         logs.append(server_log)
         server = subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "cms.config.wsgi", "--chdir", str(REPO / "cms"),
+            [str(Path(sys.executable).parent / "gunicorn"), "cms.config.wsgi", "--chdir", str(REPO),
              "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers), "--threads", str(args.threads),
              "--worker-class", "gthread", "--timeout", "900", "--log-level", "error"],
             env=server_env, stdout=server_log, stderr=subprocess.STDOUT)

@@ -44,7 +44,7 @@ from pathlib import Path
 import requests
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(REPO), str(REPO / "cms"), str(REPO / "bench")]
+sys.path[:0] = [str(REPO), str(REPO / "bench")]
 
 from build_scale import setup_env  # noqa: E402  (fresh SQLite file or PostgreSQL database)
 
@@ -122,7 +122,7 @@ def main() -> int:
         stripe_server = LocalStripe()
         port = free_port()
         server = subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "cms.config.wsgi", "--chdir", str(REPO / "cms"),
+            [str(Path(sys.executable).parent / "gunicorn"), "cms.config.wsgi", "--chdir", str(REPO),
              "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers), "--threads", str(args.threads), "--worker-class", "gthread",
              "--log-level", "error"],
             env={**env, "DJANGO_SETTINGS_MODULE": "cms.config.settings.test", "STRIPE_API_BASE": stripe_server.url},

@@ -1,11 +1,10 @@
 #!/usr/bin/env python
-"""Django's command-line entry point for the Vision d'Amour CMS."""
+"""Django's command-line entry point for the Vision d'Amour CMS.
+
+The apps are the installed package `cms` (`pip install -e .`, done by `make install`), so this file needs no
+path edits: `python cms/manage.py ...` works from any directory."""
 import os
 import sys
-from pathlib import Path
-
-# The CMS renders and formats with the site builder's code (same money format, same preview render).
-sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
 
 if __name__ == "__main__":
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.config.settings.dev")

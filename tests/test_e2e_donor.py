@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from site_builder.filters import money
+from vda_base.money import money
 from tests.conftest import wait_until
 from tests.test_e2e_giving import fill_card, ledger_for, project_slug, raised, site, start_gift  # noqa: F401
 

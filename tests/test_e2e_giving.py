@@ -8,7 +8,7 @@ import uuid
 import pytest
 import requests
 
-from site_builder.filters import money
+from vda_base.money import money
 from site_builder.serve import make_server
 from tests.conftest import free_port, wait_until
 

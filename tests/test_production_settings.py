@@ -110,7 +110,7 @@ def test_wsgi_refuses_to_start_without_a_webhook_secret():
     """What gunicorn imports: the application never exists with a secret missing."""
     env = {k: v for k, v in os.environ.items() if k not in good_env() and k != "DJANGO_SETTINGS_MODULE"}
     env.update({k: v for k, v in good_env().items() if k != "STRIPE_WEBHOOK_SECRET"})
-    done = subprocess.run([sys.executable, "-c", "import cms.config.wsgi"], cwd=REPO / "cms", env=env,
+    done = subprocess.run([sys.executable, "-c", "import cms.config.wsgi"], cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode != 0
     assert "STRIPE_WEBHOOK_SECRET is not set" in done.stderr

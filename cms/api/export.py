@@ -3,7 +3,7 @@ number of pages. The builder's full pull goes through here; grapple's own `pages
 other readers.
 
 Each page type is read once with its foreign keys joined and its related rows prefetched, and the choosers
-inside every StreamField are resolved in bulk (api/prefetch.py). The prefetch cache stays active while
+inside every StreamField are resolved in bulk (core/stream_cache.py). The prefetch cache stays active while
 graphene resolves the result, so lazily-read streams find their images there.
 """
 
@@ -22,7 +22,9 @@ from cms.projects.models import Partner, ProjectIndexPage, ProjectPage, ProjectT
 from cms.stories.models import StoryIndexPage, StoryPage
 
 from .access import HEADER_HINT
-from .prefetch import activate, collect_references, load_references, pause_gc
+from cms.core.stream_cache import activate, collect_references, load_references
+
+from .prefetch import pause_gc
 
 
 def require_build_token(info, field: str) -> None:

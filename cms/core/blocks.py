@@ -6,7 +6,7 @@ its definition (core/content_streams.py), and tests/test_blocks_single_source.py
 missing from the builder's GraphQL fragment (site_builder/queries.py), its normaliser table
 (site_builder/blocks.py) or the theme's `block` macro (themes/vision/templates/macros.html).
 Choosers go through `PrefetchingChooserMixin` so a bulk read of many pages resolves all their images and
-pages in one query per model (see api/prefetch.py).
+pages in one query per model (see core/stream_cache.py).
 """
 
 import re
@@ -19,7 +19,7 @@ from wagtail import blocks
 from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.images.blocks import ImageChooserBlock
 
-from cms.api.prefetch import PrefetchingChooserMixin, cache_inactive
+from .stream_cache import PrefetchingChooserMixin, cache_inactive
 
 RICH_TEXT_FEATURES = ["h2", "h3", "bold", "italic", "ol", "ul", "link", "document-link"]
 VIDEO_PROVIDERS = {
@@ -166,7 +166,7 @@ class CallToGiveBlock(blocks.StructBlock):
         """The chosen project, or None once it is unpublished or private: the API never reveals a draft."""
         page = values.get("project")
         if page is None or not cache_inactive():
-            return page  # bulk reads load only live, public pages (api/prefetch.py)
+            return page  # bulk reads load only live, public pages (core/stream_cache.py)
         return page if page.live and not page.get_view_restrictions().exists() else None
 
     class Meta:

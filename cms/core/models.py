@@ -14,7 +14,7 @@ from wagtail.fields import StreamField
 from wagtail.models import Orderable, Page, Site
 from wagtail.search import index
 
-from cms.publishing.preview_tokens import SitePreviewMixin
+from cms.core.preview import SitePreviewMixin
 from .blocks import BodyBlock
 from .forms import SiteSettingsForm
 from .navigation import MenuLink, public_links, validate_link_url

@@ -1,8 +1,8 @@
 """The site's menus as the public sees them: what `SiteSettings.main_menu` / `footer_menu` give the API.
 
 Editors list links in Paramètres > Réglages du site (`MainMenuItem`, `FooterMenuItem` in core/models.py): a
-page of the site, or an address. The API must show only public content (api/visibility.py), so a link to a
-page that is a draft, unpublished, private or outside the site is dropped here, not shown with its title
+page of the site, or an address. The API must show only public content (the rule of api/visibility.py), so a
+link to a page that is a draft, unpublished, private or outside the site is dropped here, not shown with its title
 and path: the menu never reveals a page before the page itself is public. A page's link is its public URL
 (`PublicSiteURLMixin`: the public site's root and the path the builder writes) and that path alone, which
 the builder uses so links work whatever `--base-url` it is given.
@@ -20,8 +20,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page
-
-from cms.api import visibility
 
 SITE_PATH = re.compile(r"^/(?!/)[^\s\"'<>\\]*$")  # /donner/, /projets/#carte: a path on the public site
 
@@ -58,8 +56,6 @@ def validate_link_url(value: str) -> None:
 
 
 def _public_page_link(page: Page, label: str) -> Link | None:
-    if not visibility.visible(page):
-        return None
     parts = page.get_url_parts()
     if parts is None:  # not below a site's home page: not on the public site
         return None
@@ -71,7 +67,10 @@ def public_links(items) -> list[Link]:
     """The menu items that may be shown to anyone, in the editor's order, as links."""
     items = list(items)
     page_ids = {item.page_id for item in items if item.page_id}
-    pages = {p.pk: p for p in Page.objects.filter(pk__in=page_ids).specific()} if page_ids else {}
+    # live and without a view restriction up the tree: Wagtail's own definition of public, the one the API's
+    # visibility rules (api/visibility.py) apply to pages; anything else is left out of `pages`, so dropped
+    public = Page.objects.filter(pk__in=page_ids).live().public().specific() if page_ids else []
+    pages = {p.pk: p for p in public}
     links = []
     for item in items:
         label = (item.label or "").strip()

@@ -26,7 +26,7 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.reports import ReportView
 from wagtail.permission_policies import ModelPermissionPolicy
 
-from site_builder.filters import money
+from vda_base.money import money
 
 from .models import Donation
 from .reports import FREQUENCY_LABELS, LocalDateTimeColumn, ProjectTitlesMixin

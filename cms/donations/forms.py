@@ -13,7 +13,7 @@ from django import forms
 from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext_lazy as _
 
-from site_builder.filters import minor_units, money
+from vda_base.money import minor_units, money
 
 from . import live_projects, rules
 from .models import Donation, Donor

@@ -35,7 +35,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cms.core.ratelimit import allow, client_key, peek
 from site_builder.config import DONATE_URL
-from site_builder.filters import money
+from vda_base.money import money
 
 from . import origins
 from .forms import DonationRequestForm

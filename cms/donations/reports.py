@@ -21,7 +21,7 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.reports import ReportView
 from wagtail.permission_policies import ModelPermissionPolicy
 
-from site_builder.filters import minor_units, money
+from vda_base.money import minor_units, money
 
 from .models import LedgerEntry
 

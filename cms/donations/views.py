@@ -334,7 +334,7 @@ def pay_page(request):
     if request.method == "POST" and not origins.browser_request_allowed(request):
         return render(request, "donations/forbidden.html", context, status=403)
     from cms.projects.models import ProjectPage
-    from site_builder.filters import money
+    from vda_base.money import money
 
     context["projects"] = [{"slug": slug, "title": title} for slug, title in
                            ProjectPage.objects.live().public().exclude(status="completed")

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from grapple.models import GraphQLField, GraphQLString
 from wagtail.images.models import AbstractImage, AbstractRendition, Filter, Image
 
-from cms.api.prefetch import memoized
+from cms.core.stream_cache import memoized
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ class CustomImage(AbstractImage):
 
     def site_renditions(self, info=None, **kwargs):
         """Generated once, then read from the prefetched `renditions` (no query per image in bulk reads).
-        Within a bulk read, an image shown on many pages is worked out once (api/prefetch.py)."""
+        Within a bulk read, an image shown on many pages is worked out once (core/stream_cache.py)."""
         return memoized(("site_renditions", self.pk, self.file.name, self._focal_key()),
                         self._site_renditions)
 

@@ -31,7 +31,7 @@ from wagtail.snippets.models import register_snippet
 
 from cms.core.blocks import BodyBlock, UpdatePhotosBlock
 from cms.core.models import IndexPage, PublicSiteURLMixin
-from cms.publishing.preview_tokens import SitePreviewMixin
+from cms.core.preview import SitePreviewMixin
 
 from .countries import COUNTRY_CHOICES, country_name
 from .forms import ProjectPageForm

@@ -15,7 +15,7 @@ from wagtail.search import index
 
 from cms.core.blocks import BodyBlock
 from cms.core.models import IndexPage, PublicSiteURLMixin
-from cms.publishing.preview_tokens import SitePreviewMixin
+from cms.core.preview import SitePreviewMixin
 
 
 class StoryIndexPage(IndexPage):

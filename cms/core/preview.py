@@ -1,4 +1,6 @@
-"""Preview tokens that expire: wagtail-headless-preview signs them with a timestamp but never checks its age."""
+"""How a page is previewed on the site (wagtail-headless-preview), with tokens that expire: the package signs
+them with a timestamp but never checks their age. A content concern: the page models mix it in; the
+publishing app renders what it points to (publishing/preview.py)."""
 
 from django.conf import settings
 from wagtail_headless_preview.models import HeadlessPreviewMixin
