@@ -38,12 +38,6 @@ def errors(messages: dict, status: int = 400, **headers) -> JsonResponse:
     return response
 
 
-def with_cors(request, response):
-    """CORS headers are django-cors-headers' now (donations/cors.py, on /donate/api/ and totals.json); this is
-    left as the identity for the callers that still wrap their answers in it (offline.py)."""
-    return response
-
-
 def refuse_cross_site_json(request):
     """A JSON POST is taken only from allowed or same-origin pages (origins.py) and only as
     `application/json`: a content type a page cannot send to another origin without the browser's
