@@ -18,8 +18,8 @@ from django.core.exceptions import ValidationError
 from cms.core.models import FooterMenuItem, MainMenuItem, SiteSettings
 from cms.core.navigation import validate_link_url
 from cms.projects.models import ProjectPage
-from site_builder.normalize import MediaMap
-from site_builder.site import build_site
+from site_builder.build import make_site
+from site_builder.config import BuildConfig
 from tests import factories, menu_admin
 from tests.test_graphql_security import (introspect, leaked_text, plant_secrets, post, roomy,  # noqa: F401
                                          root_queries, token_headers)
@@ -261,8 +261,8 @@ def api_pages() -> list[dict]:
 
 
 def site_for(settings: dict | None):
-    return build_site(api_pages(), base_url="https://www.example.org", media=MediaMap(api_origin="http://cms"),
-                      settings=settings)
+    config = BuildConfig(api_url="http://cms/graphql/", base_url="https://www.example.org")
+    return make_site(api_pages(), {"settings": settings}, config)[0]
 
 
 EDITED = {"mainMenu": [{"title": "Contact", "url": "http://cms-public.example/contact/", "path": "/contact/"},
