@@ -176,19 +176,23 @@ def test_every_menu_item_is_visible_on_a_phone(built_site, site_url, page, width
 
 
 @pytest.mark.parametrize("width", [960, 1280, 1440])
-def test_the_desktop_menu_is_one_row_beside_the_donate_button(built_site, site_url, page, width):
-    """On a desktop the menu items share one row between the brand and "Faire un don" (a wrapped menu
-    looked broken at 1280 px when the phone menu learnt to wrap)."""
+def test_the_desktop_menu_sits_between_the_brand_and_the_donate_button(built_site, site_url, page, width):
+    """On a desktop the menu items sit between the brand and "Faire un don", never over either (a wrapped
+    menu looked broken at 1280 px when the phone menu learnt to wrap; a menu kept on one row at 960 px ran
+    over the site's name). From 1280 px the demo's menu is one row; at 960 px it may take two."""
     page.set_viewport_size({"width": width, "height": 700})
     page.goto(site_url + "/projets/")
     layout = page.evaluate("""() => {
-      const tops = [...document.querySelectorAll('.site-nav li')].map(li => Math.round(li.getBoundingClientRect().top));
-      const nav = document.querySelector('.site-nav').getBoundingClientRect();
+      const items = [...document.querySelectorAll('.site-nav li')].map(li => li.getBoundingClientRect());
+      const brand = document.querySelector('.site-header .brand').getBoundingClientRect();
       const donate = document.querySelector('.site-header a[href*="donner"]').getBoundingClientRect();
-      return {rows: new Set(tops).size, items: tops.length, navRight: nav.right, donateLeft: donate.left};
+      return {rows: new Set(items.map(r => Math.round(r.top))).size, items: items.length,
+              navLeft: Math.min(...items.map(r => r.left)), navRight: Math.max(...items.map(r => r.right)),
+              brandRight: brand.right, donateLeft: donate.left};
     }""")
-    assert layout["items"] >= 4 and layout["rows"] == 1, layout
-    assert layout["navRight"] <= layout["donateLeft"], layout
+    assert layout["items"] >= 4, layout
+    assert layout["brandRight"] <= layout["navLeft"] and layout["navRight"] <= layout["donateLeft"], layout
+    assert layout["rows"] == 1 if width >= 1280 else layout["rows"] <= 2, layout
 
 
 def test_a_completed_projects_status_badge_is_readable(built_site, site_url, page):
