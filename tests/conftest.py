@@ -183,8 +183,7 @@ class CmsServer:
     def _create_database(self) -> None:
         """Its database: a copy of its template, or (SCRATCH) an empty one that start() migrates."""
         if self.start_from == SCRATCH:
-            if self._pg_db:
-                self._pg_query(f'CREATE DATABASE "{self._pg_db}"')
+            self.create_empty_database()
             self.manage("migrate", "--noinput", "-v0")
             self.manage("load_content", str(self.content))
             self.manage("ensure_admin")
@@ -193,6 +192,12 @@ class CmsServer:
                             self._pg_db)
         if self.start_from == cms_databases.MIGRATED:  # its own content (or media elsewhere): loaded here
             cms_databases.run_django(self.env, cms_databases.load_demo_code(self.content))
+
+    def create_empty_database(self) -> None:
+        """An empty database of its own (on SQLite, migrate creates the file): for SCRATCH starts, and for
+        tests that run manage.py commands without a web server."""
+        if self._pg_db:
+            self._pg_query(f'CREATE DATABASE "{self._pg_db}"')
 
     def manage(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         done = subprocess.run([sys.executable, str(REPO / "cms" / "manage.py"), *args], env=self.env,

@@ -42,6 +42,7 @@ def test_the_worker_starts_a_lone_publish_at_once(tmp_path):
     server = CmsServer(tmp_path, extra_env={"NETLIFY_BUILD_HOOK": hook.url, "SITE_BUILD_QUIET_SECONDS": str(quiet)})
     worker = None
     try:
+        server.create_empty_database()  # no web server here: migrate an empty database, no template copy
         server.manage("migrate", "--noinput", "-v0")
         log = open(tmp_path / "worker.log", "w")
         worker = subprocess.Popen([sys.executable, str(REPO / "cms" / "manage.py"), "publishing_worker"],
