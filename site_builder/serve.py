@@ -13,6 +13,10 @@ a Content-Length that is not one plain decimal number: 400; a body over MAX_BODY
 which the proxy cannot frame: 411), rather than crashing the handler (the client saw the connection
 drop) or waiting for a body that never comes (`rfile.read(-1)` held the connection until the client
 gave up). A client that stops sending mid-request is cut off after HANDLER_TIMEOUT seconds (408).
+
+Caching follows netlify.toml: fingerprinted theme assets and renditions are immutable, everything else is
+`max-age=0, must-revalidate`. Without a Cache-Control header a browser may reuse a page it fetched a few
+seconds ago (heuristic freshness from Last-Modified), so a just-published page could show its old text.
 """
 
 from __future__ import annotations
@@ -37,6 +41,14 @@ MAX_BODY = 1024 * 1024
 HANDLER_TIMEOUT = 10.0  # seconds a client may pause while sending its request
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 DECIMAL = re.compile(r"[0-9]+")
+IMMUTABLE_PREFIXES = ("/theme/", "/media/images/")  # as netlify.toml's [[headers]]
+IMMUTABLE = "public, max-age=31536000, immutable"
+REVALIDATE = "public, max-age=0, must-revalidate"
+
+
+def cache_control(path: str) -> str:
+    """The Cache-Control the CDN sends for a served file at `path`."""
+    return IMMUTABLE if urlsplit(path).path.startswith(IMMUTABLE_PREFIXES) else REVALIDATE
 
 
 class RedirectTable:
@@ -73,6 +85,20 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
     redirect_table: RedirectTable | None = None
     timeout = HANDLER_TIMEOUT  # socket timeout (socketserver.StreamRequestHandler applies it)
     body_length = 0
+    serving_file = False
+
+    def end_headers(self):
+        if self.serving_file:
+            self.send_header("Cache-Control", cache_control(self.path))
+            self.serving_file = False
+        super().end_headers()
+
+    def _serve_file(self, method):
+        self.serving_file = True
+        try:
+            return method()
+        finally:
+            self.serving_file = False
 
     def parse_request(self) -> bool:
         """The standard parse, then the checks the standard library leaves to the handler: a path that
@@ -171,13 +197,13 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
         target = self._proxy_target()
         if target:
             return self._proxy(target)
-        return None if self._redirect() else super().do_GET()
+        return None if self._redirect() else self._serve_file(super().do_GET)
 
     def do_HEAD(self):
         target = self._proxy_target()
         if target:
             return self._proxy(target)
-        return None if self._redirect() else super().do_HEAD()
+        return None if self._redirect() else self._serve_file(super().do_HEAD)
 
     def do_POST(self):
         target = self._proxy_target()
