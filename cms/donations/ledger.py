@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from cms.projects.models import ProjectPage
 
+from . import signals
 from .insert_or_nothing import insert_or_nothing
 from .models import Donation, LedgerEntry
 
@@ -102,10 +103,14 @@ def _totals_changed() -> None:
 def _insert_once(**fields) -> bool:
     """Insert a ledger row; False (and nothing written) when its Stripe object is in the books already.
     One `INSERT … ON CONFLICT (stripe_object) DO NOTHING`: a duplicate raises nothing, so the caller's
-    transaction stays usable without a savepoint; any other constraint (the sign rule) still raises."""
-    if not insert_or_nothing(LedgerEntry(**fields), key="stripe_object"):
+    transaction stays usable without a savepoint; any other constraint (the sign rule) still raises.
+    A new row is announced (signals.py) once the transaction commits."""
+    entry = LedgerEntry(**fields)
+    if not insert_or_nothing(entry, key="stripe_object"):
         return False
     _totals_changed()
+    signals.send_on_commit(signals.payment_recorded if entry.kind == "payment" else signals.refund_recorded,
+                           entry=entry)
     return True
 
 

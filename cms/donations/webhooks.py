@@ -21,7 +21,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from . import ledger
+from . import ledger, signals
 from .insert_or_nothing import insert_or_nothing
 from .models import Donation, LedgerEntry, StripeEvent
 
@@ -215,8 +215,11 @@ def on_invoice_paid(event: dict, invoice: dict):
 
 def on_subscription_deleted(event: dict, subscription: dict):
     subscription_id = stripe_id(subscription.get("id"), "id")
+    ending = list(Donation.objects.filter(stripe_subscription=subscription_id).exclude(status="canceled"))
     changed = Donation.objects.filter(stripe_subscription=subscription_id).update(
         status="canceled", canceled_at=timezone.now(), updated_at=timezone.now())
+    for donation in ending:
+        signals.send_on_commit(signals.monthly_gift_ended, donation=donation)
     return None if changed else IGNORED
 
 

@@ -26,6 +26,8 @@ INSTALLED_APPS = [
     "cms.stories",
     "cms.api",
     "cms.donations",
+    "cms.donors",
+    "cms.receipts",
     "cms.publishing",
     "wagtail_headless_preview",
     "django_tasks",

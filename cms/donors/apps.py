@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class DonorsConfig(AppConfig):
+    """After the gift: the donor's e-mails, the donor space (/donate/espace/) and the staff's donor desk."""
+
+    name = "cms.donors"
+    label = "donors"
+    verbose_name = "Donateurs"
