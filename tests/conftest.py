@@ -113,6 +113,27 @@ def fresh_rate_limits():
 
 
 @pytest.fixture(scope="session")
+def smtp_server():
+    """One real SMTP server on 127.0.0.1 for the session (tests/smtp_server.py); CMS processes send to it
+    with `extra_env=smtp_server.env`."""
+    from tests.smtp_server import Mailbox
+
+    mailbox = Mailbox().start()
+    yield mailbox
+    mailbox.stop()
+
+
+@pytest.fixture
+def smtp_mailbox(smtp_server, settings):
+    """The session's SMTP server, emptied, with this process's Django mail pointed at it (pytest-django
+    otherwise swaps in the in-memory backend)."""
+    smtp_server.clear()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", smtp_server.port, False
+    yield smtp_server
+
+
+@pytest.fixture(scope="session")
 def localstripe():
     """The session's CMS process (cms_server) registers its webhook here: events go to that CMS."""
     server = LocalStripe()

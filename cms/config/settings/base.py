@@ -264,6 +264,17 @@ RATE_LIMIT_KEY_PREFIX = os.environ.get("RATE_LIMIT_KEY_PREFIX", "vda")  # severa
 DONATE_RATE_LIMITS = tuple(int(x) for x in os.environ.get("DONATE_RATE_LIMITS", "30,5,600").split(","))
 DONATE_TOTALS_CACHE_SECONDS = int(os.environ.get("DONATE_TOTALS_CACHE_SECONDS", "30"))
 
+# --- E-mail to donors (cms/donors/mail.py): SMTP, configured from the environment. The demo runs a local SMTP
+# server that keeps every message (cms/donors/mailbox.py); tests read mail from a real one on 127.0.0.1.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "127.0.0.1")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "1025"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "0") == "1"
+EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "10"))  # seconds: a stuck mail server must not hold a task forever
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Vision d'Amour <dons@visiondamour.org>")
+
 # --- Publishing (cms/publishing): preview with the site's own theme, a build on every publish ---
 # Wagtail's small tasks (reference index…) stay immediate; site builds go to the database queue, run by
 # `manage.py publishing_worker` (started by make demo), so a publish returns at once.
