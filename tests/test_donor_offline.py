@@ -302,3 +302,16 @@ def test_the_migration_gives_past_gifts_unique_references():
         Donation.objects.all().delete()
         executor = MigrationExecutor(connection)
         executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def test_a_general_fund_pledge_links_the_projects_index_where_editors_put_it(client, fake_stripe, project):
+    from cms.projects.models import ProjectIndexPage
+
+    index = ProjectIndexPage.objects.get()
+    index.slug = "nos-actions"
+    index.save_revision().publish()
+    response = pledge(client, project="")
+    assert response.status_code == 303, response.content[:500]
+    back = BeautifulSoup(client.get(response["Location"]).content, "html.parser").select_one(".pay__back a")
+    assert back.get_text(strip=True) == "Voir nos projets"
+    assert back["href"].endswith("/nos-actions/") and "/projets/" not in back["href"]

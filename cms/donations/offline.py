@@ -201,6 +201,15 @@ def describe(donation: Donation) -> dict:
     }
 
 
+def projects_index_path() -> str:
+    """The path of the live projects index on the public site (whatever editors named it), else the home page."""
+    from cms.projects.models import ProjectIndexPage
+
+    index = ProjectIndexPage.objects.live().public().first()
+    parts = index.get_url_parts() if index is not None else None
+    return parts[2] if parts else "/"
+
+
 @require_GET
 def pledge_page(request, donation_id):
     """What to do now: the transfer's or the cheque's details, the amount and the reference."""
@@ -212,7 +221,7 @@ def pledge_page(request, donation_id):
     response = render(request, "donations/pledge.html", {
         **page_context(request), "donation": donation, "gift": info, "bank": offline_details(),
         "amount_text": money(donation.amount, donation.currency), "monthly": donation.frequency == "monthly",
-        "cheque": donation.payment_method == "cheque"})
+        "cheque": donation.payment_method == "cheque", "projects_path": projects_index_path()})
     patch_cache_control(response, private=True, no_cache=True)
     return response
 
