@@ -198,6 +198,8 @@ def test_a_publish_uploads_only_the_files_it_changed(worker_settings, deploy_cms
     page = "/histoires/" + story["url"].rstrip("/").rsplit("/", 1)[1] + "/index.html"
     assert page in changed and len(changed) < 10
     assert sorted(netlify.deploys[-1].uploaded) == sorted(changed)
+    assert (first.deploy_id, second.deploy_id) == (netlify.deploys[-2].id, netlify.deploys[-1].id)
+    assert first.deploy_id != second.deploy_id
     assert netlify.content(page) == (out / page.lstrip("/")).read_bytes()
 
 
@@ -206,7 +208,7 @@ def test_a_publish_uploads_only_the_files_it_changed(worker_settings, deploy_cms
 def test_netlify_failures_are_recorded_and_the_next_build_retries(worker_settings, netlify):
     netlify.fail_next("POST", 401, count=1)  # e.g. a revoked token
     failed = run(full=True)
-    assert failed.status == "failed" and failed.kind == "full"
+    assert failed.status == "failed" and failed.kind == "full" and failed.deploy_id == ""
     assert "jeton" in failed.errors[0] and "HTTP 401" in failed.errors[0]
     assert failed.pages_written > 0  # the build itself went through: only the deploy is missing
     netlify.fail_next("PUT", 500, count=100)

@@ -32,6 +32,8 @@ class SiteBuild(models.Model):
     files_deleted = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, help_text="Pages that failed to render or to load, by name.")
     warnings = models.JSONField(default=list)
+    deploy_id = models.CharField("déploiement Netlify", max_length=64, blank=True,
+                                 help_text="The Netlify deploy this build went live as (API deploys only).")
 
     class Meta:
         ordering = ["-requested_at", "-id"]

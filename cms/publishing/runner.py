@@ -43,6 +43,7 @@ def deploy_to_netlify(build: SiteBuild, target) -> None:
 
     result = deploy(settings.SITE_BUILD_OUT, target, title=build.summary,
                     digest_cache=settings.SITE_BUILD_CACHE / "netlify-digests.json")
+    build.deploy_id = result.deploy_id  # what Netlify's dashboard lists: staff can match a build to its deploy
     log.info("site build %s deployed to Netlify (%s): %d files, %d uploaded in %.2f s", build.pk, result.deploy_id,
              result.files, len(result.uploaded), result.seconds)
 
