@@ -123,6 +123,11 @@ class Receipt(models.Model):
     cancels = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
                                 related_name="cancellations", verbose_name=_("annule"))
     reason = models.CharField(_("motif"), max_length=200, blank=True)
+    refund = models.OneToOneField("donations.LedgerEntry", null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="receipt_cancellation",
+                                  help_text=_("Le remboursement qui a motivé cette annulation (une seule fois)."))
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+", help_text=_("Vide : émis automatiquement."))
     donor = models.ForeignKey("donations.Donor", null=True, blank=True, on_delete=models.PROTECT,
                               related_name="receipts")
     donation = models.ForeignKey("donations.Donation", null=True, blank=True, on_delete=models.PROTECT,
@@ -176,6 +181,21 @@ class Receipt(models.Model):
             raise ValidationError("Un reçu fiscal émis ne se modifie pas : émettez une annulation ou un "
                                   "reçu rectificatif.")
         super().save(*args, **kwargs)
+
+
+class YearlySummaryRun(models.Model):
+    """The yearly summaries of `year` were issued (by `receipts yearly` or the worker's schedule): the worker
+    runs them once, the command may run them again (it never receipts a payment twice)."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    finished_at = models.DateTimeField()
+    issued = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("récapitulatif annuel émis")
+
+    def __str__(self):
+        return f"Récapitulatifs {self.year}"
 
 
 class ReceiptPayment(models.Model):
