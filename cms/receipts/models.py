@@ -71,7 +71,7 @@ class ReceiptSettings(BaseGenericSetting):
         help_text=_("Ouvrant droit à la réduction d'impôt des entreprises (Cerfa 16216), ex. « 238 bis »."))
     signer_name = models.CharField(_("nom du signataire"), max_length=120, default="Marie Dupont")
     signer_title = models.CharField(_("qualité du signataire"), max_length=120, default="Présidente")
-    signature_image = models.ForeignKey("wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL,
+    signature_image = models.ForeignKey("multimedia.CustomImage", null=True, blank=True, on_delete=models.SET_NULL,
                                         related_name="+", verbose_name=_("image de la signature"))
     issue_place = models.CharField(_("lieu de signature"), max_length=80, default="Paris",
                                    help_text=_("« Fait à … » sur chaque reçu."))
