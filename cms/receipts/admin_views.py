@@ -6,12 +6,12 @@ receipt's PDF. A user without the permission gets 403 and learns nothing of any 
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import uuid
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, Sum
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, HttpResponseForbidden, HttpResponseNotFound, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
@@ -23,9 +23,26 @@ from .models import Receipt
 PERMISSION = "receipts.view_receipt"
 
 
+class Forbidden(Exception):
+    pass
+
+
 def require_permission(request):
     if not request.user.has_perm(PERMISSION):
-        raise PermissionDenied("Vous n'avez pas accès aux reçus fiscaux.")
+        raise Forbidden
+
+
+def permission_required(view):
+    """403 with a French message (Wagtail would turn PermissionDenied into a redirect to the dashboard,
+    which says nothing to a script and looks like success)."""
+    @functools.wraps(view)
+    def checked(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except Forbidden:
+            return HttpResponseForbidden("Vous n'avez pas accès aux reçus fiscaux (permission « Dons » requise).",
+                                         content_type="text/plain; charset=utf-8")
+    return checked
 
 
 def yearly_figures() -> list[dict]:
@@ -40,6 +57,7 @@ def yearly_figures() -> list[dict]:
              "valid_total_text": money(int(row["valid_total"] or 0), "EUR", always_decimals=True)} for row in rows]
 
 
+@permission_required
 def index(request):
     require_permission(request)
     latest = list(Receipt.objects.order_by("-issued_at", "-sequence")[:50])
@@ -78,6 +96,7 @@ RECEIPT_COLUMNS = ["Numéro", "Année", "Document", "Type", "Portée", "Statut",
                    "Purgé le"]
 
 
+@permission_required
 def receipts_csv(request):
     require_permission(request)
     receipts = Receipt.objects.select_related("replaces", "cancels").order_by("year", "sequence")
@@ -95,6 +114,7 @@ def receipts_csv(request):
     return _csv_response(RECEIPT_COLUMNS, rows(), f"recus-fiscaux-{timezone.localdate():%Y-%m-%d}.csv")
 
 
+@permission_required
 def figures_csv(request):
     require_permission(request)
     rows = ([f["year"], f["valid"], major_units(f["valid_total"], "EUR"), f["cancelled"], f["cancellations"]]
@@ -103,6 +123,11 @@ def figures_csv(request):
                           "Annulations émises"], rows, "recus-fiscaux-declaration-222-bis.csv")
 
 
+def _not_found(message: str) -> HttpResponse:
+    return HttpResponseNotFound(message, content_type="text/plain; charset=utf-8")
+
+
+@permission_required
 def receipt_pdf(request, receipt_id):
     require_permission(request)
     from .service import pdf_bytes
@@ -110,11 +135,11 @@ def receipt_pdf(request, receipt_id):
     try:
         receipt = Receipt.objects.get(pk=uuid.UUID(str(receipt_id)))
     except (ValueError, Receipt.DoesNotExist):
-        raise Http404("Ce reçu n'existe pas.")
+        return _not_found("Ce reçu n'existe pas.")
     try:
         content = pdf_bytes(receipt)
     except LookupError:
-        raise Http404("Ce reçu a été purgé à l'issue de la durée légale de conservation.")
+        return _not_found("Ce reçu a été purgé à l'issue de la durée légale de conservation (six ans).")
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="recu-fiscal-{receipt.number}.pdf"'
     response["Cache-Control"] = "private, no-store"
