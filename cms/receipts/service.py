@@ -150,22 +150,30 @@ def _insert(*, entries, amount, details, scope, donor, donation, by=None, cover=
 
 def store_pdf(receipt: Receipt) -> bytes:
     """Render the receipt's PDF and store it (private storage); returns its bytes."""
-    content = pdf.render(receipt, ReceiptSettings.load(), _signature())
+    org = ReceiptSettings.load()
+    content = pdf.render(receipt, org, _signature(org.signature_image))
     receipt.pdf.save(f"{receipt.number}.pdf", ContentFile(content), save=False)
     Receipt.objects.filter(pk=receipt.pk).update(pdf=receipt.pdf.name)
     return content
 
 
-def _signature() -> bytes | None:
-    image = ReceiptSettings.load().signature_image
+_signature_cache: dict = {}
+
+
+def _signature(image) -> bytes | None:
+    """The signature image's bytes, read once per image file (a yearly run renders thousands of receipts)."""
     if image is None:
         return None
-    try:
-        with image.file.open("rb") as handle:
-            return handle.read()
-    except (OSError, ValueError):
-        log.warning("the receipts' signature image %s cannot be read", image.pk)
-        return None
+    key = (image.pk, image.file.name)
+    if key not in _signature_cache:
+        try:
+            with image.file.open("rb") as handle:
+                _signature_cache.clear()
+                _signature_cache[key] = handle.read()
+        except (OSError, ValueError):
+            log.warning("the receipts' signature image %s cannot be read", image.pk)
+            return None
+    return _signature_cache[key]
 
 
 def _live_receipt_of(entry) -> Receipt | None:
