@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 from pypdf import PdfReader
 
 from cms.donations.siren import is_valid_siren
@@ -58,7 +59,7 @@ def test_amount_in_words_refuses_what_is_not_a_sum_received(bad):
 def test_lines_never_break_before_a_colon_nor_inside_an_amount():
     from cms.receipts.pdf import plain, wrap
 
-    lines = wrap(plain("Montant : 1\u202f250,50\u00a0€ donné avec joie !"), "Helvetica", 10, 40)
+    lines = wrap(plain("Montant : 1\u202f250,50\u00a0€ donné avec joie !"), "Helvetica", 10, 60)
     assert "Montant\u00a0:" in lines[0] and "1\u00a0250,50\u00a0€" in lines and lines[-1].endswith("joie\u00a0!")
 
 
@@ -347,3 +348,26 @@ def test_pdfs_are_private_never_under_a_public_url(client, settings):
         receipt.pdf.url
     assert client.get(f"/media/{receipt.pdf.name}").status_code == 404
     assert receipt.number not in receipt.pdf.name and "Diallo" not in receipt.pdf.name
+
+
+# --- hostile details -----------------------------------------------------------------------------------------
+
+hostile = st.one_of(st.sampled_from(["", " ", "W" * 120, "=1+1", "<b>gras</b>", "Ω≈ç√∫", "\u202e droite", "a\tb\nc",
+                                     "Nguyễn", "李小龙", "😀" * 20, "'; DROP TABLE receipts_receipt; --"]),
+                    st.text(alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=60))
+
+
+@pytest.mark.django_db
+@hypothesis_settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=hostile, line=hostile, city=hostile, amount=st.integers(min_value=1, max_value=10**13))
+def test_hostile_details_give_a_receipt_or_a_reason_never_an_error(name, line, city, amount):
+    entry = pay(donation(donor(), amount=amount, name=name[:120], address_line1=line[:200], city=city[:100]))
+    receipt = service.receipt_for_payment(entry)
+    if receipt is None:
+        assert "Adresse postale incomplète" in service.why_no_receipt(entry)
+        assert not (name.strip() and line.strip() and city.strip())
+        return
+    content = service.pdf_bytes(receipt)
+    assert content.startswith(b"%PDF")
+    text = pdf_text(content)
+    assert receipt.number in text and amount_in_words(amount, "EUR") in text

@@ -43,6 +43,9 @@ CERTIFY = ("Le bénéficiaire certifie sur l'honneur que les dons et versements 
            "réduction d'impôt prévue à l'article {articles} du code général des impôts.")
 
 
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def country_name(code: str) -> str:
     return COUNTRIES.get((code or "").upper(), (code or "").upper())
 
@@ -105,15 +108,22 @@ def mandatory_items(receipt, org) -> dict:
 
 def wrap(text: str, font: str, size: float, width: float) -> list[str]:
     """Lines of at most `width` points, broken at plain spaces only (ReportLab's simpleSplit also breaks
-    at, and drops, the no-break spaces French typography relies on)."""
+    at, and drops, the no-break spaces French typography relies on); a word longer than a line (a typed
+    address without spaces) is cut, so nothing runs off the page."""
+    measure = lambda t: pdfmetrics.stringWidth(t, font, size)  # noqa: E731
     lines, current = [], ""
     for word in text.split(" "):
         candidate = f"{current} {word}" if current else word
-        if current and pdfmetrics.stringWidth(candidate, font, size) > width:
-            lines.append(current)
-            current = word
-        else:
+        if measure(candidate) <= width:
             current = candidate
+            continue
+        if current:
+            lines.append(current)
+        while measure(word) > width:
+            cut = max(1, next((i for i in range(len(word), 0, -1) if measure(word[:i]) <= width), 1))
+            lines.append(word[:cut])
+            word = word[cut:]
+        current = word
     return lines + [current]
 
 
@@ -127,7 +137,11 @@ class _Page:
 
     def text(self, text, size=10, bold=False, gap=1.35):
         font = self.bold if bold else self.regular
-        for line in wrap(plain(text), font, size, self.width):
+        text = CONTROL.sub(" ", plain(text))  # a tab or a line break typed in a field: one space
+        for line in wrap(text, font, size, self.width):
+            if self.y < 20 * mm:  # very long texts (an organisation's purpose) go on to a second page
+                self.pdf.showPage()
+                self.y = A4[1] - 20 * mm
             self.pdf.setFont(font, size)
             self.pdf.drawString(self.left, self.y, line)
             self.y -= size * gap
