@@ -9,6 +9,11 @@ file, as bench/webhooks.py does) and a private receipts folder in a temporary di
 issue their receipts (`receipt_for_payment`, which renders and stores each PDF once its row commits).
 Prints one JSON line: receipts, seconds, receipts_per_second, ms_per_receipt (wall time / receipts x
 workers), pdf_bytes_avg, and gap_free (the year's numbers are exactly 1..N).
+
+`--with-webhooks E`: then the webhook intake of bench/webhooks.py (E events, 2 deliveries each, no
+anchor) alone, and again while this benchmark issues receipts in the background (one process, its own
+database: what competes is the machine's CPU, as on a server running both); adds
+webhook_events_per_second_alone, ..._while_issuing and webhook_intake_ratio (must stay >= 0.9).
 """
 
 from __future__ import annotations
@@ -71,9 +76,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--payments", type=int, default=500)
     parser.add_argument("--workers", type=int, default=2, help="processes issuing receipts at once")
+    parser.add_argument("--with-webhooks", type=int, default=0, metavar="EVENTS",
+                        help="also measure bench/webhooks.py's intake alone and while receipts are issued")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    if args.with_webhooks:
+        return with_webhooks(args)
 
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stopped early: still drop what it made
+    result = {"gap_free": False, "pdfs_stored": -1, "receipts": 0}
     workdir = Path(tempfile.mkdtemp(prefix="vda-bench-receipts-"))
     env = setup_env(workdir)
     drop = env.pop("_BENCH_PG_DROP", None)
@@ -92,8 +105,11 @@ def main() -> int:
         connections.close_all()
         chunks = [ids[i::args.workers] for i in range(args.workers)]
         start = time.perf_counter()
-        with ProcessPoolExecutor(max_workers=args.workers) as pool:
-            issued = sum(pool.map(issue, chunks))
+        if args.workers == 1:  # in this process (stoppable by SIGTERM, as --with-webhooks does)
+            issued = issue(ids)
+        else:
+            with ProcessPoolExecutor(max_workers=args.workers) as pool:
+                issued = sum(pool.map(issue, chunks))
         seconds = time.perf_counter() - start
 
         from django.utils import timezone
@@ -121,6 +137,40 @@ def main() -> int:
         shutil.rmtree(workdir, ignore_errors=True)
     print(json.dumps(result) if args.json else result)
     return 0 if result["gap_free"] and result["pdfs_stored"] == result["receipts"] else 1
+
+
+def webhook_intake(events: int) -> float:
+    import subprocess
+
+    done = subprocess.run([sys.executable, str(REPO / "bench" / "webhooks.py"), "--events", str(events),
+                           "--duplicates", "2", "--intents", "20", "--anchor", "none", "--json"],
+                          capture_output=True, text=True, timeout=1800)
+    line = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else "{}"
+    return json.loads(line).get("events_per_second") or 0.0
+
+
+def with_webhooks(args) -> int:
+    """The receipts figures, then the webhook intake alone and while receipts are being issued."""
+    import subprocess
+
+    own = subprocess.run([sys.executable, __file__, "--payments", str(args.payments), "--workers",
+                          str(args.workers), "--json"], capture_output=True, text=True, timeout=1800)
+    result = json.loads(own.stdout.strip().splitlines()[-1])
+    alone = webhook_intake(args.with_webhooks)
+    issuing = subprocess.Popen([sys.executable, __file__, "--payments", str(max(args.payments, 4000)),
+                                "--workers", "1", "--json"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(20)  # its payments are recorded and issuing has begun
+        busy = webhook_intake(args.with_webhooks)
+        still_issuing = issuing.poll() is None
+    finally:
+        issuing.terminate()
+        issuing.wait(timeout=30)
+    result.update(webhook_events=args.with_webhooks, webhook_events_per_second_alone=alone,
+                  webhook_events_per_second_while_issuing=busy, receipts_ran_throughout=still_issuing,
+                  webhook_intake_ratio=round(busy / alone, 2) if alone else None)
+    print(json.dumps(result) if args.json else result)
+    return 0 if result["gap_free"] and alone and busy / alone >= 0.9 else 1
 
 
 if __name__ == "__main__":
