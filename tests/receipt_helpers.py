@@ -40,8 +40,11 @@ def pay(gift: Donation, amount=None, when: dt.datetime | None = None, key=None) 
 
 
 def refund(payment: LedgerEntry, amount: int) -> LedgerEntry:
+    from django.db import transaction
+
     key = f"re_test{next(_n)}"
-    assert ledger.record_refund(original=payment, stripe_object=key, amount=amount, occurred=None)
+    with transaction.atomic():  # as the webhook records it (the payment's row is locked)
+        assert ledger.record_refund(original=payment, stripe_object=key, amount=amount, occurred=None)
     return LedgerEntry.objects.get(stripe_object=key)
 
 

@@ -63,3 +63,20 @@ def test_twenty_concurrent_issuances_for_one_payment_make_one_receipt_and_use_on
     assert Receipt.objects.count() == 1 and {r.pk for r in results} == {Receipt.objects.get().pk}
     assert YearCounter.objects.get(year=YEAR).last == 1  # the losers' numbers were rolled back: no gap
     assert service.receipt_for_payment(pay(donation(donor()))).sequence == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_refunds_cancelled_at_once_leave_one_live_receipt_for_what_remains():
+    from tests.receipt_helpers import refund
+
+    entry = pay(donation(donor(), amount=10000))
+    original = service.receipt_for_payment(entry)
+    refunds = [refund(entry, 1000) for _ in range(3)]
+    results = at_once(service.cancel_for_refund, [(r,) for r in refunds] * 4)  # each refund 4 times at once
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert Receipt.objects.filter(document=Receipt.CANCELLATION).count() == 3  # one per refund
+    [live] = Receipt.objects.filter(document=Receipt.RECEIPT, status=Receipt.ISSUED)
+    assert live.amount == 7000 and live.pk != original.pk
+    sequences = sorted(Receipt.objects.values_list("sequence", flat=True))
+    assert sequences == list(range(1, len(sequences) + 1))  # 1 + 3 cancellations + 3 replacements, no gap
+    assert len(sequences) == 7

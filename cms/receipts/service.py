@@ -255,6 +255,17 @@ def _original_payment(refund: LedgerEntry) -> LedgerEntry | None:
             .order_by("pk").first()) if key else None
 
 
+def _lock_live_link(payment):
+    """The live link of `payment`, locked. A concurrent cancellation may commit while we wait for the lock:
+    the row we waited for is then no longer live, and its replacement's link, new since our statement
+    began, was invisible to it (PostgreSQL, READ COMMITTED): look again in a new statement."""
+    for _attempt in range(3):
+        live = ReceiptPayment.objects.select_for_update().filter(entry=payment, live=True).first()
+        if live is not None or not ReceiptPayment.objects.filter(entry=payment, live=True).exists():
+            return live
+    return None
+
+
 def cancel_for_refund(entry):
     """After a refund row (`LedgerEntry` of kind "refund"): the cancellation of the receipt that covered the
     refunded payment, issued once; None when that payment had no receipt. A partial refund also issues a
@@ -269,9 +280,9 @@ def cancel_for_refund(entry):
         return None
     try:
         with transaction.atomic():
-            live = ReceiptPayment.objects.select_for_update().filter(entry=payment, live=True).first()
+            live = _lock_live_link(payment)
             if live is None:
-                return None
+                return Receipt.objects.filter(refund=entry).first()  # none, or handled meanwhile
             original = Receipt.objects.select_for_update().get(pk=live.receipt_id)
             refunded = -entry.amount
             made = _cancel(original, refund=entry,
