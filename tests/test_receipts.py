@@ -371,3 +371,14 @@ def test_hostile_details_give_a_receipt_or_a_reason_never_an_error(name, line, c
     assert content.startswith(b"%PDF")
     text = pdf_text(content)
     assert receipt.number in text and amount_in_words(amount, "EUR") in text
+
+
+@pytest.mark.django_db
+def test_a_receipt_with_the_demo_details_says_so_until_staff_enter_the_real_ones():
+    entry = pay(donation(donor()))
+    assert "Document de démonstration" in pdf_text(service.pdf_bytes(service.receipt_for_payment(entry)))
+    org = ReceiptSettings.load()
+    org.registration_number = "W123456789"
+    org.save()
+    text = pdf_text(service.pdf_bytes(service.receipt_for_payment(pay(donation(donor())))))
+    assert "démonstration" not in text and "N° RNA ou SIREN : W123456789" in text

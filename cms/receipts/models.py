@@ -46,6 +46,7 @@ def receipt_upload_to(instance, filename):
 
 
 DEFAULT_CATEGORY = "Association loi 1901 reconnue d'intérêt général"
+DEMO_REGISTRATION = "W751234567"  # the default: a receipt printed with it says it is a demonstration
 
 
 @register_setting(icon="doc-full")
@@ -62,7 +63,7 @@ class ReceiptSettings(BaseGenericSetting):
                                        "scolarisation, santé, alimentation, logement.")
     category = models.CharField(_("catégorie"), max_length=200, default=DEFAULT_CATEGORY,
                                 help_text=_("Ex. « Association loi 1901 reconnue d'intérêt général »."))
-    registration_number = models.CharField(_("n° RNA ou SIREN"), max_length=40, default="W751234567")
+    registration_number = models.CharField(_("n° RNA ou SIREN"), max_length=40, default=DEMO_REGISTRATION)
     individual_articles = models.CharField(
         _("articles du CGI (particuliers)"), max_length=80, default="200",
         help_text=_("Ouvrant droit à la réduction d'impôt des particuliers (Cerfa 11580), ex. « 200 »."))
@@ -87,6 +88,11 @@ class ReceiptSettings(BaseGenericSetting):
 
     class Meta:
         verbose_name = _("reçus fiscaux")
+
+    @property
+    def is_demo(self) -> bool:
+        """Still the demo's details: staff have not entered the organisation's real ones."""
+        return self.registration_number == DEMO_REGISTRATION
 
 
 class YearCounter(models.Model):

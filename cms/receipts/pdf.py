@@ -176,6 +176,9 @@ def render(receipt, org, signature: bytes | None = None) -> bytes:
     pdf.setTitle(f"Reçu fiscal {receipt.number}")
     pdf.setAuthor(org.name)
     page = _Page(pdf, regular, bold)
+    if getattr(org, "is_demo", False):
+        page.text("Document de démonstration : les coordonnées de l'organisme n'ont pas encore été saisies "
+                  "(Paramètres > Reçus fiscaux).", 9, bold=True)
     page.text(items["cerfa"], 8)
     cancellation = receipt.document == receipt.CANCELLATION
     if cancellation:
