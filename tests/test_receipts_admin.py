@@ -109,3 +109,15 @@ def test_hostile_receipt_ids_never_fail(admin_client, receipts, value):
     response = admin_client.get(f"/admin/recus-fiscaux/{quoted}/pdf/")
     assert response.status_code in (404, 301, 302), (value, response.status_code)
     assert Receipt.objects.count() == before
+
+
+def test_staff_edit_the_organisation_details_in_the_settings(admin_client):
+    from cms.receipts.models import ReceiptSettings
+
+    page = admin_client.get("/admin/settings/receipts/receiptsettings/", follow=True)
+    assert page.status_code == 200
+    html = page.content.decode()
+    for label in ("nom de l&#x27;organisme", "objet", "catégorie", "n° RNA ou SIREN", "nom du signataire",
+                  "qualité du signataire", "image de la signature"):
+        assert label.lower() in html.lower(), label
+    assert ReceiptSettings.load().category == "Association loi 1901 reconnue d'intérêt général"
