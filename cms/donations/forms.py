@@ -17,6 +17,7 @@ from vda_base.money import minor_units, money
 
 from . import live_projects, rules
 from .models import Donation, Donor
+from .siren import is_valid_siren, normalise_siren
 
 # Form field -> the columns it is stored in (start_donation: the donor's first gift, and the donation's own
 # copy of the details given with it). Lengths are checked again after cleaning, which can lengthen a value
@@ -27,7 +28,8 @@ COLUMNS = {"project": [(Donation, "project_slug")], "name": [(Donor, "name"), (D
            "address_postal_code": [(Donor, "postal_code"), (Donation, "postal_code")],
            "address_city": [(Donor, "city"), (Donation, "city")],
            "address_country": [(Donor, "country"), (Donation, "country")],
-           "source": [(Donation, "source")]}
+           "source": [(Donation, "source")], "company_name": [(Donation, "donor_company")],
+           "company_legal_form": [(Donation, "company_legal_form")]}
 TOO_LONG = _("Ce champ est trop long : %(limit_value)d caractères au plus.")
 # Django's own messages follow the browser's language; the donor's messages are French whatever it is.
 FRENCH = {"max_length": TOO_LONG, "invalid_choice": _("Ce choix n'est pas valide."),
@@ -37,6 +39,12 @@ FRENCH = {"max_length": TOO_LONG, "invalid_choice": _("Ce choix n'est pas valide
 # non-ASCII digit (all of which Decimal() accepts), so no arithmetic below can overflow or trap.
 AMOUNT_TEXT = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,9})?")
 SPACES = str.maketrans("", "", " \u00a0\u202f\t")
+
+
+def company_details(data) -> dict:
+    """The Donation columns of a company gift (empty for a person)."""
+    return {"donor_company": data.get("company_name") or "", "company_legal_form": data.get("company_legal_form") or "",
+            "company_siren": data.get("company_siren") or ""}
 
 
 def column_length(field: str) -> int:
@@ -79,6 +87,11 @@ class DonationRequestForm(forms.Form):
     address_city = forms.CharField(required=False, max_length=column_length("address_city"), error_messages=fr())
     address_country = forms.CharField(required=False, max_length=column_length("address_country"),
                                       error_messages=fr())
+    # Giving as a company (its tax receipt is a Cerfa 16216): all three, or none.
+    company_name = forms.CharField(required=False, max_length=column_length("company_name"), error_messages=fr())
+    company_legal_form = forms.CharField(required=False, max_length=column_length("company_legal_form"),
+                                         error_messages=fr())
+    company_siren = forms.CharField(required=False, max_length=20, error_messages=fr())
     public_wall = forms.BooleanField(required=False)
     source = forms.CharField(required=False, max_length=column_length("source"), error_messages=fr())
 
@@ -149,6 +162,22 @@ class DonationRequestForm(forms.Form):
                 if not (data.get(field) or "").strip() and field not in self.errors:  # one message a field
                     self.add_error(field, message)
             data["address_country"] = (data.get("address_country") or "FR").upper()
+        self._clean_company(data)
+
+    def _clean_company(self, data):
+        """A company gift names the company, its legal form and a valid SIREN (9 digits, Luhn key)."""
+        name = " ".join((data.get("company_name") or "").split())
+        form = " ".join((data.get("company_legal_form") or "").split())
+        siren = normalise_siren(data.get("company_siren") or "")
+        data["company_name"], data["company_legal_form"], data["company_siren"] = name, form, siren
+        if not (name or form or siren):
+            return
+        if not name and "company_name" not in self.errors:
+            self.add_error("company_name", _("Indiquez la dénomination de l'entreprise."))
+        if not form and "company_legal_form" not in self.errors:
+            self.add_error("company_legal_form", _("Indiquez la forme juridique de l'entreprise (SAS, SARL…)."))
+        if not is_valid_siren(siren) and "company_siren" not in self.errors:
+            self.add_error("company_siren", _("Le numéro SIREN doit compter 9 chiffres et être valide."))
 
     def _amount(self, data, currency):
         """A typed amount (`amount_display`, whole units) wins over a chosen tile (`amount`, minor units):

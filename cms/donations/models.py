@@ -18,6 +18,8 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .siren import validate_siren
+
 
 class Donor(models.Model):
     email = models.EmailField(_("courriel"), unique=True)
@@ -78,6 +80,11 @@ class Donation(models.Model):
     postal_code = models.CharField(_("code postal"), max_length=20, blank=True)
     city = models.CharField(_("ville"), max_length=100, blank=True)
     country = models.CharField(_("pays"), max_length=2, blank=True)
+    # A gift made in a company's name (its tax receipt is a Cerfa 16216, with these three): empty for a person.
+    donor_company = models.CharField(_("entreprise donatrice"), max_length=160, blank=True)
+    company_legal_form = models.CharField(_("forme juridique"), max_length=60, blank=True,
+                                          help_text=_("Ex. SAS, SARL, SA."))
+    company_siren = models.CharField(_("SIREN"), max_length=9, blank=True, validators=[validate_siren])
     status = models.CharField(max_length=10, choices=STATUSES, default="pending", db_index=True)
     payment_method = models.CharField(_("moyen de paiement"), max_length=8, choices=PAYMENT_METHODS,
                                       default="card", db_index=True)

@@ -38,7 +38,7 @@ from site_builder.config import DONATE_URL
 from vda_base.money import money
 
 from . import origins
-from .forms import DonationRequestForm
+from .forms import DonationRequestForm, company_details
 from .models import Donation, Donor, LedgerEntry
 
 log = logging.getLogger(__name__)
@@ -107,7 +107,7 @@ def record_pledge(form: DonationRequestForm, method: str) -> Donation:
             kind=data["kind"], frequency=data["frequency"], amount=data["amount"], fee=0, currency=data["currency"],
             wants_receipt=bool(data.get("wants_receipt")), public_wall=False,
             source=(data.get("source") or "")[:60], donor_name=data["name"], status="pledged",
-            payment_method=method)
+            payment_method=method, **company_details(data))
         if data.get("wants_receipt"):
             donation.address_line1, donation.postal_code = (data["address_line1"].strip(),
                                                             data["address_postal_code"].strip())

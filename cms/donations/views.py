@@ -20,7 +20,7 @@ from django.views.decorators.http import conditional_page, require_GET, require_
 from site_builder.config import DONATE_URL, THANK_YOU_URL
 
 from . import confirmed, gateway, offline, origins, ratelimit, webhooks
-from .forms import DonationRequestForm, flatten_json
+from .forms import DonationRequestForm, company_details, flatten_json
 from .ledger import project_totals, site_totals
 from .models import Donation, Donor
 
@@ -82,7 +82,7 @@ def start_donation(form: DonationRequestForm) -> Donation:
         project_id=project.pk if project else None, project_slug=project.slug if project else "", kind=data["kind"],
         frequency=data["frequency"], amount=data["amount"], fee=data["fee"], currency=data["currency"],
         wants_receipt=bool(data.get("wants_receipt")), public_wall=bool(data.get("public_wall")),
-        source=(data.get("source") or "")[:60], donor_name=data["name"])
+        source=(data.get("source") or "")[:60], donor_name=data["name"], **company_details(data))
     if data.get("wants_receipt"):
         donation.address_line1, donation.postal_code = data["address_line1"].strip(), data["address_postal_code"].strip()
         donation.city, donation.country = data["address_city"].strip(), data["address_country"]

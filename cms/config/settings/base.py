@@ -131,6 +131,9 @@ THEME_STATIC_DIR = REPO_DIR / "themes" / "vision" / "static"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 MEDIA_URL = os.environ.get("MEDIA_URL", "/media/")
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# Tax receipts (PDFs with a donor's name and address): private, outside MEDIA_ROOT, served by no URL
+# (receipts/models.py; a deployment may name STORAGES["receipts"] instead, e.g. a private bucket).
+RECEIPTS_ROOT = Path(os.environ.get("RECEIPTS_ROOT", VAR_DIR / "receipts"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -10,6 +10,7 @@ ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or tempfile.mkdtemp(prefix="vda-test-media-"))
 SERVE_MEDIA = True
+RECEIPTS_ROOT = Path(os.environ.get("RECEIPTS_ROOT") or tempfile.mkdtemp(prefix="vda-test-receipts-"))
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     # A file, not memory: the live-server thread (webhooks from localstripe) then has its own connection,
     # as every process has in production, instead of sharing the test thread's.

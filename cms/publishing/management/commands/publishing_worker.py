@@ -89,3 +89,11 @@ def scheduled_loop(every: float):
             publish_scheduled()
         except Exception as exc:  # keep going: the next run may succeed (database busy, …)
             print(f"publish_scheduled failed: {exc}", flush=True)
+        try:  # early January: last year's yearly receipts, once (receipts/service.py: yearly_if_due)
+            from cms.receipts.service import yearly_if_due
+
+            yearly_if_due()
+        except Exception as exc:
+            print(f"yearly receipts failed: {exc}", flush=True)
+        finally:
+            close_old_connections()
