@@ -169,6 +169,17 @@ def refund(*, stripe_object: str, stripe_charge: str = "", amount: int, key: str
         return c.v1.refunds.create(params, _opts(key))
 
 
+def refunded_at_stripe(stripe_charge: str) -> int | None:
+    """What Stripe has refunded so far on a charge (minor units), refunds the webhook has not brought yet
+    included; None without a charge id."""
+    if not stripe_charge.startswith("ch_"):
+        return None
+    with timed():
+        charge = client().v1.charges.retrieve(stripe_charge).to_dict()
+    value = charge.get("amount_refunded")
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def retrieve_invoice(invoice_id: str):
     return client().v1.invoices.retrieve(invoice_id)
 

@@ -22,6 +22,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views import View
 from wagtail.log_actions import log
+from wagtail.models import ModelLogEntry
 
 from cms.donations import gateway, ledger
 from cms.donations.insert_or_nothing import insert_or_nothing
@@ -119,11 +120,12 @@ class DeskAction(View):
         if request.POST.get("confirmed") != "1":
             return self.render(form, confirm=True)
         try:
-            data = self.perform(form)
+            with transaction.atomic():  # the action's rows and its log entry: both or neither
+                data = self.perform(form)
+                log(instance=self.log_instance(), action=self.action, user=request.user, data=data)
         except Refused as refusal:
             messages.error(request, refusal.message)
             return self.render(self.make_form(request.POST), status=refusal.status, refused=refusal.message)
-        log(instance=self.log_instance(), action=self.action, user=request.user, data=data)
         messages.success(request, self.success(form))
         return HttpResponseRedirect(self.back_url(), status=303)
 
@@ -139,7 +141,19 @@ class RefundView(DeskAction):
     def load(self, pk, entry_id):
         self.donation = get_object_or_404(Donation, pk=pk)
         self.entry = get_object_or_404(LedgerEntry, pk=entry_id, donation=self.donation, kind="payment")
-        self.refundable = self.entry.amount - ledger.refunded(self.entry)
+        self.refundable = self.remaining(self.entry)
+
+    @staticmethod
+    def remaining(entry) -> int:
+        """What may still be refunded: the payment less the larger of what the ledger holds and what Stripe
+        says it refunded (a refund asked a minute ago may not have come back by webhook yet)."""
+        done = ledger.refunded(entry)
+        if entry.stripe_object.startswith(CARD_PAYMENTS):
+            try:
+                done = max(done, gateway.refunded_at_stripe(entry.stripe_charge) or 0)
+            except stripe.StripeError:
+                pass  # Stripe unreachable: the ledger's figure, and Stripe refuses an over-refund itself
+        return entry.amount - done
 
     def refusal(self):
         if not self.entry.stripe_object.startswith(CARD_PAYMENTS):
@@ -164,15 +178,25 @@ class RefundView(DeskAction):
                 "Le remboursement apparaîtra dans le grand livre dès que Stripe l'aura confirmé."]
 
     def perform(self, form):
-        amount = form.cleaned_data["amount"]
+        amount, nonce = form.cleaned_data["amount"], str(form.cleaned_data["nonce"])
+        # The payment's row locked (PostgreSQL) until the log entry is written: a double click waits, then
+        # finds its nonce logged; two staff refunding at once cannot both take the last euro.
+        LedgerEntry.objects.select_for_update().filter(pk=self.entry.pk).first()
+        if ModelLogEntry.objects.filter(action=self.action, object_id=str(self.donation.pk),
+                                        data__nonce=nonce).exists():
+            raise Refused("Ce remboursement a déjà été demandé (formulaire envoyé deux fois) : rien de plus "
+                          "n'a été remboursé.", status=409)
+        if amount > self.remaining(self.entry):
+            raise Refused("Le montant dépasse ce qui reste remboursable sur ce paiement ; rien n'a été "
+                          "remboursé.", status=409)
         try:
             refund = gateway.refund(stripe_object=self.entry.stripe_object, stripe_charge=self.entry.stripe_charge,
-                                    amount=amount, key=f"desk-refund-{form.cleaned_data['nonce']}")
+                                    amount=amount, key=f"desk-refund-{nonce}")
         except (stripe.StripeError, ValueError) as error:
             logger.warning("refund of %s refused: %s", self.entry.stripe_object, type(error).__name__)
             raise Refused("Stripe a refusé le remboursement ; rien n'a été remboursé. Réessayez plus tard ou "
                           "vérifiez le paiement dans Stripe.", status=502) from None
-        return {"payment": self.entry.stripe_object, "refund": refund.id, "amount": amount,
+        return {"payment": self.entry.stripe_object, "refund": refund.id, "amount": amount, "nonce": nonce,
                 "currency": self.entry.currency, "reason": form.cleaned_data.get("reason", "")}
 
     def success(self, form):
