@@ -541,3 +541,93 @@ def test_hostile_refund_and_match_forms_never_500(desk, awa, amount, received_on
                          {"amount": amount, "nonce": str(uuid.uuid4())})  # not confirmed: no Stripe call
     assert response.status_code in (200, 400)
     assert not LedgerEntry.objects.filter(kind="refund").exists()
+
+
+# --- concurrency: a double click, two staff at once -----------------------------------------------------
+
+CONCURRENT = pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keeps the "Dons" group
+
+
+def clients_of(user, n):
+    from django.test import Client
+
+    clients = []
+    for _ in range(n):
+        c = Client()
+        c.force_login(user)
+        clients.append(c)
+    return clients
+
+
+def run_at_once(clients, url, data_for):
+    from concurrent.futures import ThreadPoolExecutor
+    from django.db import connection
+
+    def post(pair):
+        i, c = pair
+        try:
+            return c.post(url, data_for(i)).status_code
+        finally:
+            connection.close()  # this thread's connection
+
+    with ThreadPoolExecutor(max_workers=len(clients)) as pool:
+        return sorted(pool.map(post, enumerate(clients)))
+
+
+@CONCURRENT
+def test_a_pledge_matched_by_ten_staff_at_once_is_recorded_once():
+    user = User.objects.create_user("caisse", "caisse@example.org", "pw")
+    user.groups.add(Group.objects.get(name="Dons"))
+    donor = Donor.objects.create(email="awa@example.org", name="Awa Diallo")
+    pledge = gift(donor, status="pledged", payment_method="transfer", amount=5000, project_slug="")
+    codes = run_at_once(clients_of(user, 10), f"/admin/dons/{pledge.pk}/rapprocher/", lambda i: {
+        "amount": "50", "received_on": TODAY, "nonce": str(uuid.uuid4()), "confirmed": "1"})
+    assert codes == [303] + [409] * 9, codes
+    assert LedgerEntry.objects.filter(donation=pledge).count() == 1
+    assert ModelLogEntry.objects.filter(action="donors.match_pledge").count() == 1
+    assert Donation.objects.get(pk=pledge.pk).status == "succeeded"
+
+
+@CONCURRENT
+def test_an_offline_gift_submitted_five_times_at_once_is_one_gift():
+    user = User.objects.create_user("caisse", "caisse@example.org", "pw")
+    user.groups.add(Group.objects.get(name="Dons"))
+    data = offline_form(project="")
+    codes = run_at_once(clients_of(user, 5), "/admin/dons/hors-ligne/", lambda i: {**data, "confirmed": "1"})
+    assert codes == [303] + [409] * 4, codes
+    assert Donation.objects.count() == 1 and LedgerEntry.objects.count() == 1 and Donor.objects.count() == 1
+
+
+@CONCURRENT
+def test_a_refund_double_clicked_five_times_at_once_refunds_once(stripe_server):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks (SELECT … FOR UPDATE) need PostgreSQL, the production database")
+    user = User.objects.create_user("caisse", "caisse@example.org", "pw")
+    user.groups.add(Group.objects.get(name="Dons"))
+    donor = Donor.objects.create(email="awa@example.org", name="Awa Diallo")
+    pi, charge, *_ = paid_at_stripe(donor, 2500)
+    donation = gift(donor, stripe_payment_intent=pi, project_slug="")
+    entry = payment(donation, pi, 2500, charge=charge)
+    nonce = str(uuid.uuid4())
+    codes = run_at_once(clients_of(user, 5), f"/admin/dons/{donation.pk}/rembourser/{entry.pk}/",
+                        lambda i: {"amount": "25", "nonce": nonce, "confirmed": "1"})
+    assert codes == [303] + [409] * 4, codes
+    assert [r["amount"] for r in stripe_get(stripe_server, "refunds")["data"]] == [2500]
+    assert ModelLogEntry.objects.filter(action="donors.refund").count() == 1
+
+
+def test_the_site_history_shows_desk_actions_to_the_group_only(desk, awa, client):
+    donation = gift(awa, status="pledged", payment_method="transfer")
+    assert confirm(desk, f"/admin/dons/{donation.pk}/rapprocher/",
+                   {"amount": "25", "received_on": TODAY, "nonce": str(uuid.uuid4())}).status_code == 303
+    history = body(desk.get("/admin/reports/site-history/"))
+    assert "Promesse rapprochée" in history and "caisse" in history
+    assert "Diallo" not in history and "awa@example.org" not in history  # labels are "Don <id>", no name
+    editor = User.objects.create_user("redac", "redac@example.org", "pw")
+    editor.groups.add(Group.objects.get(name="Editors"))
+    client.force_login(editor)
+    seen = client.get("/admin/reports/site-history/")
+    assert seen.status_code in (200, 302, 403) and "Promesse rapprochée" not in body(seen)
+    assert str(donation.pk) not in body(seen)

@@ -292,6 +292,22 @@ class DeskViewSet(ModelViewSet):
         ]
 
     @property
+    def url_finder_class(self):
+        """Where the admin (the site history, a log entry) links a donor or a gift: its page on the desk,
+        for staff of the desk only."""
+        from wagtail.admin.admin_url_finder import ModelAdminURLFinder
+
+        inspect = self.get_url_name("inspect")
+
+        class DeskURLFinder(ModelAdminURLFinder):
+            def get_edit_url(self, instance):
+                if self.user and not permissions.can(self.user):
+                    return None
+                return reverse(inspect, args=[instance.pk])
+
+        return DeskURLFinder
+
+    @property
     def menu_item_class(self):
         from wagtail.admin.menu import MenuItem
 
