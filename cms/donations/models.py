@@ -100,7 +100,7 @@ class Donation(models.Model):
         # The donor desk's actions (cms/donors/desk/): the "Dons" group holds them (donations 0005).
         permissions = [
             ("refund_donation", _("Peut rembourser un paiement")),
-            ("cancel_monthly_donation", _("Peut arrêter un don mensuel")),
+            ("cancel_monthly_donation", _("Peut mettre fin à un don mensuel")),
             ("record_offline_donation", _("Peut enregistrer un don hors ligne ou rapprocher une promesse")),
             ("resend_receipt", _("Peut renvoyer un reçu fiscal")),
             ("fix_donation_address", _("Peut corriger le nom ou l'adresse d'un don")),

@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AlterModelOptions(
             name='donation',
-            options={'ordering': ['-created_at'], 'permissions': [('refund_donation', 'Peut rembourser un paiement'), ('cancel_monthly_donation', 'Peut arrêter un don mensuel'), ('record_offline_donation', 'Peut enregistrer un don hors ligne ou rapprocher une promesse'), ('resend_receipt', 'Peut renvoyer un reçu fiscal'), ('fix_donation_address', "Peut corriger le nom ou l'adresse d'un don")], 'verbose_name': 'don'},
+            options={'ordering': ['-created_at'], 'permissions': [('refund_donation', 'Peut rembourser un paiement'), ('cancel_monthly_donation', 'Peut mettre fin à un don mensuel'), ('record_offline_donation', 'Peut enregistrer un don hors ligne ou rapprocher une promesse'), ('resend_receipt', 'Peut renvoyer un reçu fiscal'), ('fix_donation_address', "Peut corriger le nom ou l'adresse d'un don")], 'verbose_name': 'don'},
         ),
         migrations.AlterField(
             model_name='donation',
