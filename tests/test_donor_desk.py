@@ -631,3 +631,28 @@ def test_the_site_history_shows_desk_actions_to_the_group_only(desk, awa, client
     seen = client.get("/admin/reports/site-history/")
     assert seen.status_code in (200, 302, 403) and "Promesse rapprochée" not in body(seen)
     assert str(donation.pk) not in body(seen)
+
+
+def test_a_receipt_pdf_is_the_donors_own_for_the_desk_only(desk, awa, bob, monkeypatch, client):
+    from cms.receipts import service
+
+    mine = SimpleNamespace(pk=7, number="2026-00007", kind="issued", amount=2500, currency="EUR")
+    monkeypatch.setattr(service, "receipts_of_donor", lambda donor: [mine] if donor == awa else [])
+    monkeypatch.setattr(service, "pdf_bytes", lambda receipt: b"%PDF-1.4 " + receipt.number.encode())
+    page = body(desk.get(f"/admin/donateurs/{awa.pk}/"))
+    assert f"/admin/donateurs/{awa.pk}/recus/7/pdf/" in page and "25,00\u00a0€" in page
+    pdf = desk.get(f"/admin/donateurs/{awa.pk}/recus/7/pdf/")
+    assert pdf.status_code == 200 and pdf.content == b"%PDF-1.4 2026-00007"
+    assert pdf["Content-Type"] == "application/pdf" and "no-store" in pdf["Cache-Control"]
+    assert desk.get(f"/admin/donateurs/{bob.pk}/recus/7/pdf/").status_code == 404  # not Bob's receipt
+    editor = User.objects.create_user("redac", "redac@example.org", "pw")
+    editor.groups.add(Group.objects.get(name="Editors"))
+    client.force_login(editor)
+    assert client.get(f"/admin/donateurs/{awa.pk}/recus/7/pdf/").status_code in (302, 403)
+
+
+def test_the_groups_admin_lists_the_desk_permissions(admin_client):
+    group = Group.objects.get(name="Dons")
+    page = admin_client.get(f"/admin/groups/edit/{group.pk}/")
+    assert page.status_code == 200
+    assert "Peut rembourser un paiement" in body(page)

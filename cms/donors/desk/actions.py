@@ -449,6 +449,35 @@ def receipt_number(receipt) -> str:
     return str(getattr(receipt, "number", None) or receipt_key(receipt))
 
 
+def find_receipt(donor, key: str):
+    """One of `donor`'s receipts by its key; Http404 for anyone else's or an unknown one."""
+    from cms.receipts import service
+
+    found = [r for r in service.receipts_of_donor(donor) or [] if receipt_key(r) == str(key)]
+    if not found:
+        raise Http404
+    return found[0]
+
+
+def receipt_pdf(request, pk, receipt):
+    """The stored PDF of one of the donor's receipts, for the staff of the desk (never cached)."""
+    from django.http import HttpResponse
+
+    from cms.receipts import service
+
+    permissions.require(request.user)
+    donor = get_object_or_404(Donor, pk=pk)
+    found = find_receipt(donor, receipt)
+    try:
+        pdf = service.pdf_bytes(found)
+    except LookupError:
+        raise Http404 from None
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="recu-fiscal-{receipt_number(found)}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 class ResendReceiptView(DeskAction):
     """A copy of one of the donor's receipts (the stored PDF, never re-rendered) to the donor's e-mail."""
 
@@ -458,13 +487,8 @@ class ResendReceiptView(DeskAction):
     confirm_label = "Envoyer le reçu"
 
     def load(self, pk, receipt):
-        from cms.receipts import service
-
         self.donor = get_object_or_404(Donor, pk=pk)
-        found = [r for r in service.receipts_of_donor(self.donor) or [] if receipt_key(r) == str(receipt)]
-        if not found:
-            raise Http404  # not this donor's receipt, or none by that id
-        self.receipt = found[0]
+        self.receipt = find_receipt(self.donor, receipt)  # not this donor's receipt, or none by that id: 404
 
     def log_instance(self):
         return self.donor

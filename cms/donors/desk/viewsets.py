@@ -13,6 +13,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Count, Q, Sum
 from django.urls import path, reverse
+from django.utils import timezone
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views import generic
@@ -195,7 +196,26 @@ def sent_emails_of(donor) -> list | None:
     if "donor" not in fields:
         return None
     order = next((name for name in ("sent_at", "created_at", "queued_at") if name in fields), "pk")
-    return list(model.objects.filter(donor=donor).order_by(f"-{order}")[:100])
+    rows = []
+    for sent in model.objects.filter(donor=donor).order_by(f"-{order}")[:100]:
+        when = getattr(sent, order, None) if order != "pk" else None
+        rows.append({"when": timezone.localtime(when).strftime("%d/%m/%Y %H:%M") if when else "",
+                     "kind": str(getattr(sent, "get_kind_display", lambda: getattr(sent, "kind", ""))()),
+                     "subject": getattr(sent, "subject", "") or str(sent),
+                     "status": str(getattr(sent, "get_status_display", lambda: getattr(sent, "status", ""))())})
+    return rows
+
+
+def receipt_row(receipt) -> dict:
+    """What the donor's page shows of one receipt, whatever the receipts app names beyond `pk`/`number`."""
+    issued = next((getattr(receipt, name) for name in ("issued_at", "created_at", "issued_on")
+                   if getattr(receipt, name, None)), None)
+    amount, currency = getattr(receipt, "amount", None), getattr(receipt, "currency", "EUR") or "EUR"
+    kind = getattr(receipt, "get_kind_display", None)
+    return {"receipt": receipt, "number": actions.receipt_number(receipt), "key": actions.receipt_key(receipt),
+            "kind": str(kind() if callable(kind) else getattr(receipt, "kind", "") or ""),
+            "issued": (issued.strftime("%d/%m/%Y") if hasattr(issued, "strftime") else ""),
+            "amount": money(amount, currency, always_decimals=True) if isinstance(amount, int) else ""}
 
 
 class DonorPageView(DeskAccessMixin, ReadOnlyMixin, generic.InspectView):
@@ -220,8 +240,7 @@ class DonorPageView(DeskAccessMixin, ReadOnlyMixin, generic.InspectView):
         receipts = list(service.receipts_of_donor(donor) or [])
         context.update({
             "donor": donor, "once": [g for g in gifts if g.frequency == "once"],
-            "monthly": [g for g in gifts if g.frequency == "monthly"], "receipts": [
-                {"receipt": r, "number": actions.receipt_number(r), "key": actions.receipt_key(r)} for r in receipts],
+            "monthly": [g for g in gifts if g.frequency == "monthly"], "receipts": [receipt_row(r) for r in receipts],
             "emails": sent_emails_of(donor), "can_resend": permissions.can(user, permissions.RESEND_RECEIPT),
             "can_offline": permissions.can(user, permissions.RECORD_OFFLINE),
         })
@@ -333,6 +352,7 @@ class DonorViewSet(DeskViewSet):
         return super().get_urlpatterns() + [
             path("<int:pk>/don-hors-ligne/", actions.OfflineGiftView.as_view(), name="offline"),
             path("<int:pk>/recus/<str:receipt>/renvoyer/", actions.ResendReceiptView.as_view(), name="resend"),
+            path("<int:pk>/recus/<str:receipt>/pdf/", actions.receipt_pdf, name="receipt_pdf"),
         ]
 
 
