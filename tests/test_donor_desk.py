@@ -656,3 +656,32 @@ def test_the_groups_admin_lists_the_desk_permissions(admin_client):
     page = admin_client.get(f"/admin/groups/edit/{group.pk}/")
     assert page.status_code == 200
     assert "Peut rembourser un paiement" in body(page)
+
+
+def test_stripe_down_is_a_french_502_and_nothing_logged(desk, awa, settings):
+    from tests.conftest import free_port
+
+    settings.STRIPE_API_BASE = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    settings.STRIPE_MAX_NETWORK_RETRIES = 0
+    donation = gift(awa, frequency="monthly", status="active", stripe_subscription="sub_down")
+    entry = payment(donation, "in_down", 2500, charge="ch_down")
+    refund = desk.post(f"/admin/dons/{donation.pk}/rembourser/{entry.pk}/",
+                       {"amount": "5", "nonce": str(uuid.uuid4()), "confirmed": "1"})
+    assert refund.status_code == 502 and "Stripe a refusé le remboursement" in body(refund)
+    cancel = desk.post(f"/admin/dons/{donation.pk}/arreter/", {"nonce": str(uuid.uuid4()), "confirmed": "1"})
+    assert cancel.status_code == 502 and "n'a pas pu arrêter" in body(cancel)
+    assert not ModelLogEntry.objects.exists() and Donation.objects.get(pk=donation.pk).status == "active"
+
+
+def test_a_mail_server_down_is_a_french_502_and_nothing_logged(desk, awa, monkeypatch, settings):
+    from cms.receipts import service
+    from tests.conftest import free_port
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", free_port(), False
+    monkeypatch.setattr(service, "receipts_of_donor", lambda donor: [SimpleNamespace(pk=7, number="2026-00007")])
+    monkeypatch.setattr(service, "pdf_bytes", lambda receipt: b"%PDF-1.4")
+    response = desk.post(f"/admin/donateurs/{awa.pk}/recus/7/renvoyer/", {"nonce": str(uuid.uuid4()),
+                                                                          "confirmed": "1"})
+    assert response.status_code == 502 and "rien n'a été envoyé" in body(response)
+    assert not ModelLogEntry.objects.exists()
