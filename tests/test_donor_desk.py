@@ -685,3 +685,13 @@ def test_a_mail_server_down_is_a_french_502_and_nothing_logged(desk, awa, monkey
                                                                           "confirmed": "1"})
     assert response.status_code == 502 and "rien n'a été envoyé" in body(response)
     assert not ModelLogEntry.objects.exists()
+
+
+def test_an_offline_gift_by_a_known_email_joins_that_donor_unchanged(desk, awa, project):
+    done = confirm(desk, "/admin/dons/hors-ligne/", offline_form(email="AWA@example.org", donor_name="Quelqu'un",
+                                                                 city="Nantes"))
+    assert done.status_code == 303
+    awa.refresh_from_db()
+    assert Donor.objects.count() == 1 and awa.name == "Awa Diallo" and awa.city == "Paris"
+    donation = Donation.objects.get()
+    assert donation.donor == awa and donation.donor_name == "Quelqu'un" and donation.city == "Nantes"

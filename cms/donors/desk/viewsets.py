@@ -220,6 +220,7 @@ def receipt_row(receipt) -> dict:
 
 class DonorPageView(DeskAccessMixin, ReadOnlyMixin, generic.InspectView):
     template_name = "donors/desk/donor.html"
+    page_title = "Donateur"
 
     def get_page_subtitle(self):
         return self.object.name or str(self.object)
@@ -249,6 +250,7 @@ class DonorPageView(DeskAccessMixin, ReadOnlyMixin, generic.InspectView):
 
 class DonationPageView(DeskAccessMixin, ReadOnlyMixin, generic.InspectView):
     template_name = "donors/desk/donation.html"
+    page_title = "Don"
 
     def get_object(self, queryset=None):
         from django.shortcuts import get_object_or_404
