@@ -695,3 +695,34 @@ def test_an_offline_gift_by_a_known_email_joins_that_donor_unchanged(desk, awa, 
     assert Donor.objects.count() == 1 and awa.name == "Awa Diallo" and awa.city == "Paris"
     donation = Donation.objects.get()
     assert donation.donor == awa and donation.donor_name == "Quelqu'un" and donation.city == "Nantes"
+
+
+def test_listings_and_pages_run_a_constant_number_of_queries(desk, django_assert_max_num_queries):
+    """Twenty rows or two: the same queries (no query per row), so a page stays fast as donors grow."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def counts():
+        result = {}
+        donor = Donor.objects.order_by("pk").first()
+        for url in ("/admin/donateurs/", "/admin/dons/", f"/admin/donateurs/{donor.pk}/"):
+            with CaptureQueriesContext(connection) as queries:
+                assert desk.get(url).status_code == 200
+            result[url.split("/")[2] + ("-page" if url.count("/") > 3 else "")] = len(queries)
+        return result
+
+    def add(n):
+        for i in range(n):
+            donor = Donor.objects.create(email=f"d{Donor.objects.count()}@example.org", name=f"Donateur {i}")
+            for _ in range(2):
+                payment(gift(donor), f"pi_{uuid.uuid4().hex[:12]}")
+
+    add(2)
+    small = counts()
+    first = Donor.objects.order_by("pk").first()
+    for _ in range(8):
+        payment(gift(first), f"pi_{uuid.uuid4().hex[:12]}")  # ten gifts on the donor's page
+    add(18)
+    large = counts()
+    print("queries per page", small, large)
+    assert large == small, (small, large)
