@@ -37,13 +37,16 @@ def donation_ids_for_receipt_number(text: str) -> set:
 
 
 def donation_query(text: str) -> Q:
-    """The donations `text` names, as one Q (a single query, whatever matched)."""
-    query = (Q(donor_name__icontains=text) | Q(donor__name__icontains=text) | Q(donor__email__icontains=text)
-             | Q(reference__iexact=text) | Q(reference__iexact=f"VDA-{text}"))
+    """The donations `text` names, as one Q (a single query, whatever matched). A Stripe id is matched
+    exactly on indexed columns only (it is never a name: no scan of every name and e-mail for it)."""
     if text.startswith(STRIPE_PREFIXES):
         entries = LedgerEntry.objects.filter(Q(stripe_object=text) | Q(stripe_charge=text)).values("donation_id")
-        query |= (Q(stripe_payment_intent=text) | Q(stripe_subscription=text) | Q(stripe_customer=text)
-                  | Q(stripe_setup_intent=text) | Q(donor__stripe_customer=text) | Q(pk__in=entries))
+        query = (Q(stripe_payment_intent=text) | Q(stripe_subscription=text) | Q(stripe_customer=text)
+                 | Q(stripe_setup_intent=text) | Q(pk__in=entries)
+                 | Q(donor__in=Donor.objects.filter(stripe_customer=text).values("pk")))
+    else:
+        query = (Q(donor_name__icontains=text) | Q(donor__name__icontains=text) | Q(donor__email__icontains=text)
+                 | Q(reference__iexact=text) | Q(reference__iexact=f"VDA-{text}"))
     receipt_ids = donation_ids_for_receipt_number(text)
     if receipt_ids:
         query |= Q(pk__in=receipt_ids)
@@ -61,6 +64,7 @@ def search_donors(queryset, text):
     text = clean(text)
     if not text:
         return queryset
-    via_gifts = Donation.objects.filter(donation_query(text)).exclude(donor=None).values("donor_id")
-    return queryset.filter(Q(email__icontains=text) | Q(name__icontains=text) | Q(stripe_customer=text)
-                           | Q(pk__in=via_gifts))
+    via_gifts = Q(pk__in=Donation.objects.filter(donation_query(text)).exclude(donor=None).values("donor_id"))
+    if text.startswith(STRIPE_PREFIXES):
+        return queryset.filter(Q(stripe_customer=text) | via_gifts)
+    return queryset.filter(Q(email__icontains=text) | Q(name__icontains=text) | via_gifts)
