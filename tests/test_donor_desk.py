@@ -726,3 +726,27 @@ def test_listings_and_pages_run_a_constant_number_of_queries(desk, django_assert
     large = counts()
     print("queries per page", small, large)
     assert large == small, (small, large)
+
+
+def test_the_admin_search_offers_donors_to_the_desk_only(desk, awa, client):
+    desk.user.groups.add(Group.objects.get(name="Editors"))  # the admin's search is the pages' search
+    offered = body(desk.get("/admin/pages/search/", {"q": "awa"}))
+    assert "/admin/donateurs/?q=awa" in offered
+    editor = User.objects.create_user("redac", "redac@example.org", "pw")
+    editor.groups.add(Group.objects.get(name="Editors"))
+    client.force_login(editor)
+    assert "/admin/donateurs/" not in body(client.get("/admin/pages/search/", {"q": "awa"}))
+
+
+@hsettings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck))
+@given(name=st.text(max_size=130), line=st.text(max_size=210), postal=st.text(max_size=25),
+       city=st.text(max_size=110), country=st.text(max_size=4))
+def test_hostile_address_corrections_never_500(desk, awa, name, line, postal, city, country):
+    donation = Donation.objects.filter(donor=awa).first() or gift(awa)
+    before = Donation.objects.filter(pk=donation.pk).values().get()
+    response = desk.post(f"/admin/dons/{donation.pk}/adresse/", {
+        "donor_name": name, "address_line1": line, "postal_code": postal, "city": city, "country": country,
+        "confirmed": "1"})
+    assert response.status_code in (303, 400), response.status_code
+    if response.status_code == 400:
+        assert Donation.objects.filter(pk=donation.pk).values().get() == before

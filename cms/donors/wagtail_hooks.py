@@ -1,7 +1,10 @@
 """The donor desk in the admin (cms/donors/desk/): its menu, its URLs and its log actions."""
 
+from django.urls import reverse
 from wagtail import hooks
+from wagtail.admin.search import SearchArea
 
+from .desk import permissions
 from .desk.viewsets import DeskGroup
 
 LOG_ACTIONS = [
@@ -23,3 +26,17 @@ def register_desk():
 def register_desk_log_actions(actions):
     for action, label, message in LOG_ACTIONS:
         actions.register_action(action, label, message)
+
+
+class DonorsSearchArea(SearchArea):
+    """"Donateurs" among the admin search's areas, for the staff of the desk only (an editor's search never
+    offers it, and its results page refuses them anyway)."""
+
+    def is_shown(self, request):
+        return permissions.can(request.user)
+
+
+@hooks.register("register_admin_search_area")
+def register_donors_search_area():
+    return DonorsSearchArea("Donateurs", reverse("desk_donors:index"), name="donateurs", icon_name="user",
+                            order=900)
