@@ -406,7 +406,8 @@ class FixAddressView(DeskAction):
         self.donation = get_object_or_404(Donation, pk=pk)
 
     def make_form(self, data=None):
-        return forms.AddressForm(data, initial={name: getattr(self.donation, name) for name in forms.AddressForm.FIELDS})
+        return forms.AddressForm(data, initial={name: getattr(self.donation, name)
+                                                for name in forms.AddressForm.FIELDS})
 
     def changed(self, form) -> list[str]:
         return [name for name in forms.AddressForm.FIELDS
