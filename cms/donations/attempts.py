@@ -9,7 +9,7 @@ screen, in the CMS).
 
 Gifts by bank transfer or cheque (offline.py) are listed from the moment they are promised ("promis") with
 their reference, so staff can find the gift a transfer's label or a cheque's back names (search by
-reference; filter by payment method). Matching them to the money received is the donor desk's (issue 13).
+reference; filter by payment method). Matching them to the money received is the donor desk's (cms/donors/desk/, "Donateurs > Dons").
 """
 
 from __future__ import annotations

@@ -142,6 +142,44 @@ def cancel_subscription(subscription_id: str):
     return client().v1.subscriptions.cancel(subscription_id)
 
 
+def refund(*, stripe_object: str, stripe_charge: str = "", amount: int, key: str):
+    """Give back `amount` minor units of one ledger payment (`pi_…` one-off gift, or `in_…` monthly payment)
+    at Stripe; the ledger records it when Stripe's `charge.refunded` arrives (webhooks.py), never here.
+    `key`: the idempotency key (the staff's form carries one, so a double click refunds once). The charge
+    is used when the ledger has it; a monthly payment without one is looked up through its invoice."""
+    c = client()
+    params: dict = {"amount": int(amount)}
+    if stripe_charge.startswith("ch_"):
+        params["charge"] = stripe_charge
+    elif stripe_object.startswith("pi_"):
+        params["payment_intent"] = stripe_object
+    elif stripe_object.startswith("in_"):
+        invoice = c.v1.invoices.retrieve(stripe_object).to_dict()
+        charge = invoice.get("charge")
+        charge = charge.get("id") if isinstance(charge, dict) else charge
+        if charge:
+            params["charge"] = charge
+        elif invoice.get("payment_intent"):
+            params["payment_intent"] = invoice["payment_intent"]
+        else:
+            raise ValueError(f"invoice {stripe_object} has no charge to refund")
+    else:
+        raise ValueError(f"{stripe_object} is not a Stripe payment")
+    with timed():
+        return c.v1.refunds.create(params, _opts(key))
+
+
+def refunded_at_stripe(stripe_charge: str) -> int | None:
+    """What Stripe has refunded so far on a charge (minor units), refunds the webhook has not brought yet
+    included; None without a charge id."""
+    if not stripe_charge.startswith("ch_"):
+        return None
+    with timed():
+        charge = client().v1.charges.retrieve(stripe_charge).to_dict()
+    value = charge.get("amount_refunded")
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def retrieve_invoice(invoice_id: str):
     return client().v1.invoices.retrieve(invoice_id)
 

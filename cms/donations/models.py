@@ -59,7 +59,9 @@ class Donation(models.Model):
                 ("pledged", _("promis (virement ou chèque attendu)"))]
     # How the donor pays: by card (Stripe), or without JavaScript by bank transfer or cheque, recorded as
     # "pledged" until the staff receive the money (matching transfers is the donor desk's, issue 13).
-    PAYMENT_METHODS = [("card", _("carte")), ("transfer", _("virement")), ("cheque", _("chèque"))]
+    # Cash only ever comes in through the donor desk (a gift handed to the staff), never from the site.
+    PAYMENT_METHODS = [("card", _("carte")), ("transfer", _("virement")), ("cheque", _("chèque")),
+                       ("cash", _("espèces"))]
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     donor = models.ForeignKey(Donor, null=True, blank=True, on_delete=models.PROTECT, related_name="donations")
@@ -102,6 +104,14 @@ class Donation(models.Model):
     class Meta:
         verbose_name = _("don")
         ordering = ["-created_at"]
+        # The donor desk's actions (cms/donors/desk/): the "Dons" group holds them (donations 0005).
+        permissions = [
+            ("refund_donation", _("Peut rembourser un paiement")),
+            ("cancel_monthly_donation", _("Peut mettre fin à un don mensuel")),
+            ("record_offline_donation", _("Peut enregistrer un don hors ligne ou rapprocher une promesse")),
+            ("resend_receipt", _("Peut renvoyer un reçu fiscal")),
+            ("fix_donation_address", _("Peut corriger le nom ou l'adresse d'un don")),
+        ]
 
     def __str__(self):
         return f"Don {self.id}"

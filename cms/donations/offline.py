@@ -5,7 +5,7 @@ works without JavaScript: a bank transfer (the NGO's IBAN) or a cheque by post, 
 short reference ("VDA-7K2M9Q", `Donation.reference`) to write on the transfer's label or the cheque's back.
 Such a gift is recorded at once as `pledged` (promised, payment method `transfer` or `cheque`), with the
 name and address typed, and writes no ledger row: the money has not arrived. It counts once the staff
-receive it and match it (the donor desk, issue 13); the pages say so, and promise no e-mail (none is sent).
+receive it and match it (the donor desk, cms/donors/desk/); the pages say so, and promise no e-mail (none is sent).
 
 Ways in:
 - `POST /donate/pay/` with `payment_method=transfer|cheque` (the static form without JavaScript, or the

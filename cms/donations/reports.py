@@ -85,7 +85,7 @@ def project_choices():
     """Every project that has money in the books (a deleted page's rows stay findable by slug)."""
     from cms.projects.models import ProjectPage
 
-    slugs = set(LedgerEntry.objects.values_list("project_slug", flat=True).distinct())
+    slugs = set(LedgerEntry.objects.order_by().values_list("project_slug", flat=True).distinct())
     titles = dict(ProjectPage.objects.filter(slug__in=slugs).values_list("slug", "title"))
     return sorted(((slug, titles.get(slug, slug) if slug else _("Fonds général")) for slug in slugs),
                   key=lambda choice: str(choice[1]))
@@ -188,7 +188,7 @@ class LedgerReportView(ProjectTitlesMixin, FrenchSpreadsheetMixin, ReportView):
 
     def to_row_dict(self, item):
         if not hasattr(self, "_titles"):
-            self._titles = project_titles(LedgerEntry.objects.values_list("project_slug", flat=True).distinct())
+            self._titles = project_titles(LedgerEntry.objects.order_by().values_list("project_slug", flat=True).distinct())
         return {
             "occurred_at": local_time(item.occurred_at), "kind": str(item.get_kind_display()),
             "amount": major_units(item.amount, item.currency), "currency": item.currency,
