@@ -49,7 +49,7 @@ def project(db):
 
 @pytest.fixture
 def desk(client):
-    """A staff member in the "Dons" group (made by donations migration 0005), not a superuser."""
+    """A staff member in the "Dons" group (made by donations migration 0006), not a superuser."""
     user = User.objects.create_user("caisse", "caisse@example.org", "pw", is_staff=False)
     user.groups.add(Group.objects.get(name="Dons"))
     client.force_login(user)
@@ -486,6 +486,8 @@ def test_the_group_member_sees_the_menu_and_a_superuser_sees_all(desk, admin_cli
     codenames = set(group.permissions.values_list("codename", flat=True))
     assert {"view_donor", "view_donation", "refund_donation", "cancel_monthly_donation", "record_offline_donation",
             "resend_receipt", "fix_donation_address", "access_admin"} <= codenames
+    assert "view_receipt" in codenames  # receipts/0003: the menu "Reçus fiscaux", its figures and PDFs
+    assert "/admin/recus-fiscaux/" in body(desk.get("/admin/"))
     desk_only = {codename for codename in codenames if codename.endswith(("_donor", "_donation", "_receipt",
                                                                           "_ledgerentry"))}
     assert not Group.objects.get(name="Editors").permissions.filter(codename__in=desk_only).exists()

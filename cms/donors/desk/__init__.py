@@ -5,7 +5,7 @@
 - `forms.py` + `actions.py`: refund, cancel a monthly gift, resend a receipt, record an offline gift, match
   a pledge to the money received, fix a gift's name and address. Each is a POST with CSRF, confirmed on a
   second page, answered with a French message and logged with who did it (Wagtail's log entries);
-- `permissions.py`: what each view needs (the "Dons" group, donations migration 0005, holds it all).
+- `permissions.py`: what each view needs (the "Dons" group, donations migration 0006, holds it all).
 
 Nothing here writes money to the ledger by itself except the offline paths, which go through
 `cms.donations.ledger.record_payment` like a webhook: Stripe refunds and cancellations are recorded when

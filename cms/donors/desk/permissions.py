@@ -1,5 +1,5 @@
 """What each view of the donor desk needs. Superusers have all of it; the "Dons" group (donations migration
-0005) has all of it; an editor without the group has none, so sees no donor and no personal data."""
+0006, receipts 0003) has all of it; an editor without the group has none, so sees no donor and no personal data."""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('donations', '0003_donation_payment_method_reference'),
+        ('donations', '0004_donation_company'),
     ]
 
     operations = [
