@@ -19,6 +19,7 @@ import base64
 import datetime as dt
 import json
 import logging
+import re
 import smtplib
 
 from django.conf import settings
@@ -41,7 +42,8 @@ MAIL_PRIORITY = 10  # before a queued site build: a thank-you should not wait fo
 
 def render(kind: str, context: dict) -> tuple[str, str, str]:
     """(subject, plain text, HTML) of a message of `kind`."""
-    subject = " ".join(render_to_string(f"donors/emails/{kind}.subject.txt", context).split())
+    # One line (a header cannot hold a newline), no-break spaces kept (French typography: "don mensuel :")
+    subject = re.sub(r"[ \t\r\n]+", " ", render_to_string(f"donors/emails/{kind}.subject.txt", context)).strip()
     return subject, render_to_string(f"donors/emails/{kind}.txt", context), \
         render_to_string(f"donors/emails/{kind}.html", context)
 

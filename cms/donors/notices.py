@@ -42,6 +42,7 @@ def gift_context(donation) -> dict:
         "project": project.title if project is not None else "",
         "sponsorship": donation.kind == "sponsorship",
         "monthly_amount": money(donation.amount + donation.fee, donation.currency),
+        "receipt_asked": donation.wants_receipt,
         "site_url": settings.SITE_BASE_URL,
         "donor_space_url": settings.DONOR_SPACE_URL,
     }
@@ -75,8 +76,7 @@ def thank_for_payment(entry_id: int) -> str:
         filename = f"recu-fiscal-{number}.pdf" if number else "recu-fiscal.pdf"
         attachments = ((filename.replace("/", "-"), service.pdf_bytes(receipt), "application/pdf"),)
     context = {**gift_context(donation), "amount": money(entry.amount, entry.currency), "date": date_fr(entry.occurred_at),
-               "receipt_attached": bool(attachments), "receipt_number": number,
-               "receipt_asked": donation.wants_receipt}
+               "receipt_attached": bool(attachments), "receipt_number": number}
     row = mail.send(kind, to=donor.email, context=context, donor=donor, attachments=attachments)
     return "queued" if row is not None else "turned off by the donor"
 
