@@ -281,6 +281,10 @@ def test_a_failed_monthly_payment_links_to_the_donor_space_once(giving, run_work
     assert DONOR_SPACE in text_of(message) and f'href="{DONOR_SPACE}"' in html_of(message)
     assert "20\u00a0€" in text_of(message) and gift.reference in text_of(message)
     assert "Bob" not in whole_message(message)
+    # Stripe's retry succeeds: the failure is behind the gift
+    assert giving(event("invoice.paid", invoice("sub_fail", "in_fail", amount=2000))).json() == {"status": "processed"}
+    gift.refresh_from_db()
+    assert gift.status == "active" and gift.failure_message == ""
 
 
 @pytest.mark.parametrize("status", ["pending", "failed", "canceled"])

@@ -100,7 +100,7 @@ def test_with_the_mail_server_down_the_webhook_is_fast_and_the_worker_records_th
         gift = json.loads(server.shell(SETUP.format(email="down@example.org", pi="pi_worker2")).strip().splitlines()[-1])
         response, elapsed = pay(server, gift, "pi_worker2")
         assert response.status_code == 200
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 240  # the worker's start (imports, build warm-up) is slow on a busy machine
         while True:
             rows = log_rows(server)
             if rows and rows[0][1] == "failed":

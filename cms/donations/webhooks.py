@@ -210,7 +210,7 @@ def on_invoice_paid(event: dict, invoice: dict):
     if not settled:
         Donation.objects.filter(pk=donation.pk).exclude(status="canceled").update(
             status="active", stripe_subscription=subscription or donation.stripe_subscription,
-            updated_at=timezone.now())
+            failure_message="", updated_at=timezone.now())  # a payment that failed before is behind it
 
 
 PAYMENT_FAILED_MESSAGE = "La mensualité n'a pas pu être prélevée sur la carte enregistrée."
