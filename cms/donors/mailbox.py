@@ -50,7 +50,7 @@ class Keeper:
                   f"X-Envelope-To: {', '.join(envelope.rcpt_tos)}\r\n").encode("utf-8", "replace")
         partial.write_bytes(header + content)
         os.replace(partial, target)
-        subject = email.message_from_bytes(content, policy=email.policy.default).get("Subject", "")
+        subject = str(email.message_from_bytes(content, policy=email.policy.default).get("Subject", "")).strip()
         print(f"{stamp} to {', '.join(envelope.rcpt_tos)}: {subject} -> {target}", flush=True)
         return "250 Message accepted for delivery"
 
