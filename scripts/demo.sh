@@ -8,6 +8,8 @@ PY=.venv/bin/python
 CMS_PORT=${CMS_PORT:-8000}
 SITE_PORT=${SITE_PORT:-8080}
 STRIPE_PORT=${STRIPE_PORT:-8420}
+MAIL_PORT=${MAIL_PORT:-1025}
+MAIL_DIR=${MAIL_DIR:-$PWD/var/mail}
 export DJANGO_SETTINGS_MODULE=cms.config.settings.dev
 export SITE_BASE_URL=${SITE_BASE_URL:-http://127.0.0.1:$SITE_PORT}
 export WAGTAILADMIN_BASE_URL=${WAGTAILADMIN_BASE_URL:-http://127.0.0.1:$CMS_PORT}
@@ -19,6 +21,8 @@ export SITE_BUILD_API_URL=${SITE_BUILD_API_URL:-http://127.0.0.1:$CMS_PORT/graph
 export SITE_BUILD_OUT=${SITE_BUILD_OUT:-$PWD/public}
 # The builder's key to the CMS's bulk GraphQL fields (sitePages): the CMS, its worker and the builder share it.
 export SITE_BUILD_API_TOKEN=${SITE_BUILD_API_TOKEN:-dev-build-token}
+# E-mail: the worker sends to a local SMTP server that keeps every message as a file (cms/donors/mailbox.py).
+export EMAIL_HOST=127.0.0.1 EMAIL_PORT=$MAIL_PORT EMAIL_USE_TLS=0
 
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
@@ -50,7 +54,16 @@ done
 echo "==> static site build"
 $PY cms/manage.py update_site --now
 
-echo "==> publishing worker (a build on every publish; scheduled publishing)"
+echo "==> local mailbox: SMTP on 127.0.0.1:$MAIL_PORT, every e-mail kept in $MAIL_DIR/"
+mkdir -p "$MAIL_DIR"
+$PY -m cms.donors.mailbox --port "$MAIL_PORT" --dir "$MAIL_DIR" >var/mailbox.log 2>&1 &
+pids+=($!)
+for _ in $(seq 1 40); do
+  grep -q "every message is kept" var/mailbox.log 2>/dev/null && break
+  sleep 0.25
+done
+
+echo "==> publishing worker (a build on every publish; scheduled publishing; the donors' e-mails)"
 $PY cms/manage.py publishing_worker >var/worker.log 2>&1 &
 pids+=($!)
 
@@ -64,6 +77,7 @@ cat <<MSG
     GraphQL API   http://127.0.0.1:$CMS_PORT/graphql/
     Static site   http://127.0.0.1:$SITE_PORT/   (give with the test card 4242 4242 4242 4242)
     localstripe   $STRIPE_API_BASE/   (the offline Stripe)
+    E-mails       $MAIL_DIR/   (one .eml file per message sent; a line each in var/mailbox.log)
   Publish in the admin: the site updates itself in about a second (Publication du site lists the builds).
   Preview shows the draft with the site's own theme.
   Stop with Ctrl-C.

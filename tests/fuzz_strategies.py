@@ -145,7 +145,7 @@ query_strings = st.dictionaries(st.sampled_from(FORM_KEYS + ["callback", "format
 # --- Stripe events ------------------------------------------------------------------------------------------
 
 HANDLED = ["payment_intent.succeeded", "payment_intent.payment_failed", "invoice.payment_succeeded", "invoice.paid",
-           "customer.subscription.deleted", "charge.refunded"]
+           "invoice.payment_failed", "customer.subscription.deleted", "charge.refunded"]
 # Known to the fixture of the fuzz test: a recorded payment pi_fuzz (charge ch_fuzz, 5000) and a monthly
 # donation on sub_fuzz, so generated refunds and invoices reach the ledger, not only the first check.
 KNOWN_IDS = ["pi_fuzz", "ch_fuzz", "sub_fuzz", "in_fuzz", "cus_fuzz"]
@@ -218,7 +218,7 @@ def stripe_objects(draw, kind: str) -> dict:
 
 
 OBJECT_FOR = {"payment_intent.succeeded": "payment_intent", "payment_intent.payment_failed": "payment_intent",
-              "invoice.payment_succeeded": "invoice", "invoice.paid": "invoice",
+              "invoice.payment_succeeded": "invoice", "invoice.paid": "invoice", "invoice.payment_failed": "invoice",
               "customer.subscription.deleted": "subscription", "charge.refunded": "charge"}
 
 

@@ -30,6 +30,8 @@ def good_env() -> dict[str, str]:
         "REDIS_URL": "redis://127.0.0.1:6379/9",
         "ALLOWED_HOSTS": "cms.example.org",
         "SITE_BUILD_API_TOKEN": secrets.token_urlsafe(40),
+        "EMAIL_HOST": "smtp.example.org",
+        "DEFAULT_FROM_EMAIL": "Vision d'Amour <dons@example.org>",
     }
 
 
@@ -75,6 +77,13 @@ def test_each_missing_secret_refuses_to_start(variable):
     ("REDIS_URL", "memcached://127.0.0.1:11211"),
     ("SITE_BUILD_API_TOKEN", "dev-build-token"),
     ("STRIPE_API_BASE", "http://127.0.0.1:8420"),
+    ("EMAIL_HOST", "127.0.0.1"),  # the demo's local mailbox (scripts/demo.sh, base.py's default)
+    ("EMAIL_HOST", "localhost"),
+    ("EMAIL_HOST", "127.0.1.1"),
+    ("EMAIL_HOST", "[::1]"),
+    ("EMAIL_HOST", " "),
+    ("DEFAULT_FROM_EMAIL", ""),
+    ("DEFAULT_FROM_EMAIL", "Vision d'Amour"),
 ])
 def test_demo_or_weak_values_refuse_to_start(variable, value):
     problems = production_problems({**good_env(), variable: value})
@@ -91,6 +100,13 @@ def test_every_shipped_placeholder_is_known():
     assert len(shipped) >= 5, shipped
     for value in shipped:
         assert value in DEMO_VALUES, value
+
+
+def test_manage_py_refuses_to_start_on_the_demo_mail_server():
+    """base.py's default EMAIL_HOST (127.0.0.1:1025, the demo's mailbox) never reaches a donor."""
+    done = manage({"EMAIL_HOST": None, "DEFAULT_FROM_EMAIL": None}, "check")
+    assert done.returncode != 0
+    assert "EMAIL_HOST is not set" in done.stderr and "DEFAULT_FROM_EMAIL is not set" in done.stderr
 
 
 def test_staging_may_use_stripe_test_keys_when_it_says_so():

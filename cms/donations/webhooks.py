@@ -210,7 +210,36 @@ def on_invoice_paid(event: dict, invoice: dict):
     if not settled:
         Donation.objects.filter(pk=donation.pk).exclude(status="canceled").update(
             status="active", stripe_subscription=subscription or donation.stripe_subscription,
-            updated_at=timezone.now())
+            failure_message="", updated_at=timezone.now())  # a payment that failed before is behind it
+
+
+PAYMENT_FAILED_MESSAGE = "La mensualité n'a pas pu être prélevée sur la carte enregistrée."
+
+
+def on_invoice_payment_failed(event: dict, invoice: dict):
+    """Stripe could not charge a monthly gift's card (it retries on its own schedule, each failure an event
+    of its own). Nothing moves in the books: the gift keeps its status, notes the failure, and
+    `monthly_payment_failed` is sent once the event is recorded, so a redelivery sends nothing. Only for a
+    gift that was charged before (status "active"): the first payment's refusal is shown on the giving page."""
+    stripe_id(invoice.get("id"), "id")
+    due = invoice.get("amount_due")
+    if due is not None:
+        amount(due, "amount_due", zero=True)
+    if invoice.get("currency") is not None:
+        currency(invoice.get("currency"))
+    attempts = invoice.get("attempt_count")
+    if attempts is not None and (isinstance(attempts, bool) or not isinstance(attempts, int)
+                                 or not 0 <= attempts < 1000):
+        raise Malformed("attempt_count invalide")
+    subscription, found = _invoice_subscription(invoice)
+    if not subscription:
+        return IGNORED  # not a subscription's invoice: no monthly gift to tell about
+    donation = ledger.find_donation(found, stripe_subscription=subscription)
+    if donation is None or donation.frequency != "monthly" or donation.status != "active" \
+            or (donation.stripe_subscription and donation.stripe_subscription != subscription):
+        return IGNORED
+    Donation.objects.filter(pk=donation.pk).update(failure_message=PAYMENT_FAILED_MESSAGE, updated_at=timezone.now())
+    signals.send_on_commit(signals.monthly_payment_failed, donation=donation, message=PAYMENT_FAILED_MESSAGE)
 
 
 def on_subscription_deleted(event: dict, subscription: dict):
@@ -269,6 +298,7 @@ HANDLERS = {
     "payment_intent.payment_failed": on_payment_intent_failed,
     "invoice.payment_succeeded": on_invoice_paid,
     "invoice.paid": on_invoice_paid,
+    "invoice.payment_failed": on_invoice_payment_failed,
     "customer.subscription.deleted": on_subscription_deleted,
     "charge.refunded": on_charge_refunded,
 }

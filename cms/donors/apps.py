@@ -7,3 +7,9 @@ class DonorsConfig(AppConfig):
     name = "cms.donors"
     label = "donors"
     verbose_name = "Donateurs"
+
+    def ready(self):
+        # The books' signals (cms/donations/signals.py) -> the donors' e-mails, queued for the worker.
+        from .notices import connect
+
+        connect()

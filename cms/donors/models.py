@@ -28,3 +28,36 @@ class MailPreferences(models.Model):
             return donor.mail_preferences
         except cls.DoesNotExist:
             return cls(donor=donor)
+
+
+class SentEmail(models.Model):
+    """The log of every e-mail to a donor, one row per message, written when it is queued (so a message
+    that never leaves is still seen) and updated by the worker's task: sent, or failed after its retries
+    with the last error. The staff's donor desk lists a donor's rows.
+
+    `context` and `attachments` (base64) hold what the task needs to render and send the message; they are
+    emptied once the message is sent or has failed for good, so the log keeps no copy of a receipt or a link."""
+
+    QUEUED, SENT, FAILED = "queued", "sent", "failed"
+    STATUSES = [(QUEUED, _("en attente d'envoi")), (SENT, _("envoyé")), (FAILED, _("échec"))]
+
+    donor = models.ForeignKey("donations.Donor", null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="sent_emails")
+    kind = models.CharField(_("type"), max_length=40)
+    recipient = models.EmailField(_("destinataire"))
+    subject = models.CharField(_("objet"), max_length=300, blank=True)
+    status = models.CharField(_("état"), max_length=8, choices=STATUSES, default=QUEUED, db_index=True)
+    attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
+    error = models.TextField(_("erreur"), blank=True)
+    context = models.JSONField(default=dict, blank=True)
+    attachments = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True, db_index=True)
+    sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("e-mail envoyé")
+        verbose_name_plural = _("e-mails envoyés")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"E-mail n° {self.pk} ({self.kind})"  # never the address: __str__ ends up in logs

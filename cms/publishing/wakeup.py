@@ -1,4 +1,5 @@
-"""Waking the publishing worker the moment a build is queued, instead of on its next look at the queue.
+"""Waking the publishing worker the moment a build or an e-mail is queued, instead of on its next look at
+the queue (the worker runs both queues of the "builds" backend: QUEUES).
 
 On PostgreSQL the CMS sends a NOTIFY once the build's task is committed and the worker, LISTENing on its own
 connection, wakes within a millisecond; it still looks at the queue every `fallback` seconds, so a notice
@@ -16,10 +17,11 @@ from django.db import connection
 
 log = logging.getLogger(__name__)
 CHANNEL = "vda_site_builds"
+QUEUES = ("builds", "mail")  # site builds (publishing/tasks.py), donors' e-mails (donors/mail.py)
 
 
 def notify() -> None:
-    """Tell a listening worker that a build task is waiting (a no-op on SQLite, which it polls)."""
+    """Tell a listening worker that a task (a build, an e-mail) is waiting (a no-op on SQLite, which it polls)."""
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
@@ -27,10 +29,11 @@ def notify() -> None:
 
 
 def task_waiting() -> bool:
-    """Is a build task ready to run? One read, so polling it often costs the database nothing to speak of."""
+    """Is a build or e-mail task ready to run (an e-mail retry once its delay has passed)? One read, so
+    polling it often costs the database nothing to speak of."""
     from django_tasks_db.models import DBTaskResult
 
-    return DBTaskResult.objects.ready().filter(backend_name="builds", queue_name="builds").exists()
+    return DBTaskResult.objects.ready().filter(backend_name="builds", queue_name__in=QUEUES).exists()
 
 
 class Poller:

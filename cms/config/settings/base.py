@@ -277,13 +277,20 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "0") == "1"
 EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "10"))  # seconds: a stuck mail server must not hold a task forever
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Vision d'Amour <dons@visiondamour.org>")
+# A message the mail server refused or could not take (down, timeout) is tried again after each of these
+# delays (seconds), then recorded as failed in donors.SentEmail: 1 try + len(delays) retries.
+MAIL_RETRY_DELAYS = [int(s) for s in os.environ.get("MAIL_RETRY_DELAYS", "60,300,1800,7200").split(",") if s.strip()]
+# The donor space (cms/donors, /donate/espace/ on the site's own domain): the e-mails link to it (update a card).
+DONOR_SPACE_URL = os.environ.get("DONOR_SPACE_URL", SITE_BASE_URL + "/donate/espace/")
 
 # --- Publishing (cms/publishing): preview with the site's own theme, a build on every publish ---
 # Wagtail's small tasks (reference index…) stay immediate; site builds go to the database queue, run by
 # `manage.py publishing_worker` (started by make demo), so a publish returns at once.
 TASKS = {
     "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
-    "builds": {"BACKEND": "django_tasks_db.backend.DatabaseBackend", "QUEUES": ["builds"]},
+    # One database queue per kind of work, all run by `manage.py publishing_worker`: site builds, and the
+    # donors' e-mails (cms/donors/mail.py), sent off the request and the webhook.
+    "builds": {"BACKEND": "django_tasks_db.backend.DatabaseBackend", "QUEUES": ["builds", "mail"]},
 }
 # In a request (the editor's publish), Wagtail's search and reference index tasks run once per object after
 # the response is sent; elsewhere at once, as the immediate backend does (core/after_response.py).

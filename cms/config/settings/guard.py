@@ -98,7 +98,27 @@ def _netlify_problems(env: Mapping[str, str]) -> list[str]:
     return []
 
 
+LOCAL_HOSTS = frozenset({"", "127.0.0.1", "localhost", "::1", "0.0.0.0", "localhost.localdomain"})
+
+
+def _mail_problems(env: Mapping[str, str]) -> list[str]:
+    """The e-mails carry tax receipts and a failed card's warning: with the demo's defaults (a local SMTP
+    server that keeps them in a folder, or none at all) every one would be recorded as sent, or fail, and no
+    donor would ever get one."""
+    problems = []
+    host = env.get("EMAIL_HOST", "").strip().lower().strip("[]")
+    if host in LOCAL_HOSTS or host.startswith("127."):
+        problems.append("EMAIL_HOST is not set, or is this machine (the demo's local mailbox): set the mail "
+                        "server that delivers the donors' e-mails (EMAIL_PORT, EMAIL_HOST_USER, "
+                        "EMAIL_HOST_PASSWORD, EMAIL_USE_TLS beside it).")
+    sender = env.get("DEFAULT_FROM_EMAIL", "").strip()
+    if not sender or "@" not in sender:
+        problems.append("DEFAULT_FROM_EMAIL is not set (the address the donors' e-mails come from, on a domain "
+                        "whose SPF/DKIM the mail server signs for).")
+    return problems
+
+
 def production_problems(env: Mapping[str, str]) -> list[str]:
     """Every reason these settings must not serve the public, in the order an operator fixes them."""
     return (_secret_key_problems(env) + _stripe_problems(env) + _infrastructure_problems(env)
-            + _netlify_problems(env))
+            + _mail_problems(env) + _netlify_problems(env))

@@ -1,7 +1,8 @@
-"""`manage.py publishing_worker`: runs the site builds that publishing queues, and Wagtail's scheduled
-publishing (go-live and expiry dates), which in turn queue builds. `make demo` starts one.
+"""`manage.py publishing_worker`: runs the site builds that publishing queues, the donors' e-mails
+(cms/donors/mail.py, queue "mail"), and Wagtail's scheduled publishing (go-live and expiry dates), which in
+turn queue builds. `make demo` starts one.
 
-It sleeps until a build is queued: woken at once by PostgreSQL's NOTIFY (publishing/wakeup.py), or on
+It sleeps until a build or an e-mail is queued: woken at once by PostgreSQL's NOTIFY (publishing/wakeup.py), or on
 SQLite by a short poll of one cheap read every `--interval` seconds; then django-tasks' database worker runs
 every ready task (in batch mode: claim, run, record) and the worker goes back to sleep."""
 
@@ -40,7 +41,7 @@ class Command(BaseCommand):
         abandon_interrupted_builds()
         preload_build_state()
         # batch: each run() takes every ready task, then returns to wait here
-        worker = Worker(queue_names=["builds"], interval=interval, batch=True, backend_name="builds",
+        worker = Worker(queue_names=list(wakeup.QUEUES), interval=interval, batch=True, backend_name="builds",
                         startup_delay=False, max_tasks=None, worker_id=f"publishing-{os.getpid()}",
                         excluded_queue_names=[])
         worker.configure_signals()
