@@ -152,29 +152,28 @@ def test_a_paid_gift_is_thanked_by_the_worker_with_its_own_details_only(giving, 
     assert row.context == {} and row.attachments == []  # nothing kept once sent
 
 
-def test_the_receipt_is_attached_and_mentioned_when_the_receipts_issue_one(giving, run_worker, smtp_mailbox,
-                                                                           monkeypatch):
+def test_the_receipt_is_attached_and_mentioned_when_the_receipts_issue_one(giving, run_worker, smtp_mailbox):
+    """The real receipts (cms/receipts): issued in the worker's task, numbered, its PDF attached as stored."""
     from cms.receipts import service
+    from cms.receipts.models import Receipt
 
-    class Receipt:
-        number = "2026-00042"
-
-    pdf = b"%PDF-1.4\n% a receipt\n%%EOF\n"
-    asked = []
-    monkeypatch.setattr(service, "receipt_for_payment", lambda entry: asked.append(entry.pk) or Receipt())
-    monkeypatch.setattr(service, "pdf_bytes", lambda receipt: pdf)
     ada = make_donor()
     gift = one_off(giving.project, ada, "pi_receipt", amount=9100, wants_receipt=True)
     assert giving(paid_event(gift, "pi_receipt", 9100)).status_code == 200
-    assert asked == []  # never in the webhook
+    assert not Receipt.objects.exists()  # never in the webhook
     run_worker()
-    assert asked == [LedgerEntry.objects.get().pk]
+    receipt = Receipt.objects.get()
+    assert receipt.amount == 9100 and receipt.number.startswith(f"{receipt.issued_at.year}-")
     message = smtp_mailbox.wait_for(to="ada@example.org")
-    assert attachments_of(message) == {"recu-fiscal-2026-00042.pdf": pdf}
+    filename = f"recu-fiscal-{receipt.number}.pdf"
+    assert attachments_of(message) == {filename: service.pdf_bytes(receipt)}
+    assert attachments_of(message)[filename].startswith(b"%PDF")
     part = next(message.iter_attachments())
     assert part.get_content_type() == "application/pdf"
-    assert "reçu fiscal n°\u00a02026-00042 est joint" in text_of(message)
+    assert f"reçu fiscal n°\u00a0{receipt.number} est joint" in text_of(message)
     assert "91\u00a0€" in text_of(message)
+    run_worker()  # nothing left to do: one receipt, one e-mail
+    assert Receipt.objects.count() == 1 and len(smtp_mailbox.find(to="ada@example.org")) == 1
 
 
 def test_a_monthly_payment_has_its_own_wording(giving, run_worker, smtp_mailbox):
@@ -246,19 +245,17 @@ def test_monthly_thanks_off_keeps_the_one_off_thanks(giving, run_worker, smtp_ma
     assert list(SentEmail.objects.values_list("kind", flat=True)) == ["gift_thanks"]
 
 
-def test_a_receipt_is_sent_even_when_thanks_are_off(giving, run_worker, smtp_mailbox, monkeypatch):
+def test_a_receipt_is_sent_even_when_thanks_are_off(giving, run_worker, smtp_mailbox):
     """The donor asked for the receipt: turning off the thank-yous does not withhold it."""
-    from cms.receipts import service
+    from cms.receipts.models import Receipt
 
-    monkeypatch.setattr(service, "receipt_for_payment", lambda entry: type("R", (), {"number": ""})())
-    monkeypatch.setattr(service, "pdf_bytes", lambda receipt: b"%PDF-1.4\n%%EOF\n")
     ada = make_donor()
     MailPreferences.objects.create(donor=ada, gift_thanks=False)
     gift = one_off(giving.project, ada, "pi_rcpt", wants_receipt=True)
     giving(paid_event(gift, "pi_rcpt", 5000))
     run_worker()
     message = smtp_mailbox.wait_for(to="ada@example.org")
-    assert list(attachments_of(message)) == ["recu-fiscal.pdf"]
+    assert list(attachments_of(message)) == [f"recu-fiscal-{Receipt.objects.get().number}.pdf"]
 
 
 # --- failed and ended monthly gifts ---------------------------------------------------------------------

@@ -333,6 +333,19 @@ def receipts_of_donor(donor) -> list:
                 .order_by("-issued_at", "-sequence"))
 
 
+def donation_ids_for_receipt_number(number: str) -> list:
+    """The gifts a receipt number names (the donor desk's search): the receipt's own gift, and for a yearly
+    summary every gift whose payments it covers. [] for an unknown or malformed number."""
+    number = (number or "").strip()
+    receipt = Receipt.objects.filter(number=number).first() if len(number) <= 16 else None
+    if receipt is None:
+        return []
+    ids = set(ReceiptPayment.objects.filter(receipt=receipt).values_list("entry__donation_id", flat=True))
+    if receipt.donation_id:
+        ids.add(receipt.donation_id)
+    return sorted((i for i in ids if i is not None), key=str)
+
+
 # --- the yearly summary --------------------------------------------------------------------------------------
 
 def _year_bounds(year: int):

@@ -518,7 +518,7 @@ class ResendReceiptView(DeskAction):
         number = receipt_number(self.receipt)
         try:
             mail.send("receipt_copy", to=self.donor.email, donor=self.donor,
-                      context={"receipt": self.receipt, "number": number, "donor": self.donor},
+                      context={"number": number},  # JSON: the message is kept until the worker sends it
                       attachments=[(f"recu-fiscal-{number}.pdf", pdf, "application/pdf")])
         except (smtplib.SMTPException, OSError) as error:
             logger.warning("receipt copy %s not sent: %s", number, type(error).__name__)
