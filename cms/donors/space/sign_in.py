@@ -82,8 +82,11 @@ def send_sign_in_link(email: str) -> None:
     from cms.donors import mail
 
     token = new_link(donor)
-    mail.send("sign_in", to=donor.email, donor=donor,
-              context={"link": link_url(token), "minutes": settings.DONOR_SIGN_IN_MINUTES})
+    try:
+        mail.send("sign_in", to=donor.email, donor=donor,
+                  context={"link": link_url(token), "minutes": settings.DONOR_SIGN_IN_MINUTES})
+    except Exception as exc:  # noqa: BLE001  SMTP errors quote the recipient: log the class and the donor id only
+        log.warning("sign-in link for donor %s not sent: %s", donor.pk, exc.__class__.__name__)
 
 
 def _rates() -> tuple[str, str]:
