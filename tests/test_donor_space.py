@@ -376,3 +376,28 @@ def test_no_page_shows_another_donors_data_and_their_ids_are_404(client):
             assert "Bob" not in response.content.decode()
     bobs.refresh_from_db()
     assert bobs.amount == 7700 and bobs.status == "active"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_link_clicked_many_times_at_once_signs_in_once():
+    """Single use under concurrency (run it on PostgreSQL): one atomic UPDATE decides, whatever the timing."""
+    import threading
+
+    donor = make_donor(email="race@example.org")
+    link = _link(donor)
+    statuses, barrier = [], threading.Barrier(8)
+
+    def click():
+        client = Client()
+        barrier.wait()
+        statuses.append(client.post(link + "entrer/").status_code)
+        from django.db import connection
+
+        connection.close()
+
+    threads = [threading.Thread(target=click) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [302] + [410] * 7, statuses

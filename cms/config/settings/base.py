@@ -194,7 +194,7 @@ WAGTAILEMBEDS_FINDERS = []
 # The public static site, for canonical URLs and links from the admin.
 SITE_BASE_URL = os.environ.get("SITE_BASE_URL", "http://127.0.0.1:8080").rstrip("/")
 # The donor space's forms (/donate/espace/) are posted on the site's own domain, which proxies /donate/ to the
-# CMS (the CDN; site_builder/serve.py locally): the Origin is the site's, the Host the CMS's, so Django's CSRF
+# CMS: the CDN sends the CMS's Host with the site's Origin (site_builder/serve.py keeps the Host), so Django's CSRF
 # check must trust the site's origin.
 SITE_ORIGIN = "{0.scheme}://{0.netloc}".format(urlsplit(SITE_BASE_URL))
 CSRF_TRUSTED_ORIGINS = [SITE_ORIGIN] if SITE_BASE_URL.startswith(("http://", "https://")) else []
