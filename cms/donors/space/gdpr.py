@@ -88,7 +88,7 @@ def export_data(donor: Donor) -> dict:
 @require_http_methods(["GET"])
 @donor_required
 def export(request):
-    body = json.dumps(export_data(request.donor), cls=DjangoJSONEncoder, ensure_ascii=False, indent=2, default=str)
+    body = json.dumps(export_data(request.donor), cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="mes-donnees-vision-damour.json"'
     return response

@@ -177,8 +177,10 @@ def cancel(request, donation_id: uuid.UUID):
             request, gift=donation, project=project_title(donation), amount=money(donation.total, donation.currency)))
     try:
         gateway.cancel_subscription(donation.stripe_subscription)
-    except stripe.InvalidRequestError:
-        pass  # already cancelled at Stripe: its webhook is on its way
+    except stripe.InvalidRequestError as exc:
+        if getattr(exc, "http_status", None) != 404:  # 404: gone at Stripe already, its webhook is on its way
+            log.warning("stripe refused cancelling donation %s: %s", donation.pk, getattr(exc, "code", "") or "")
+            return _refused(request, donation, STRIPE_DOWN, 502)
     except stripe.StripeError as exc:
         log.warning("stripe error cancelling donation %s: %s", donation.pk, exc.__class__.__name__)
         return _refused(request, donation, STRIPE_DOWN, 502)
