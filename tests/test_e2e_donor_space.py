@@ -1,11 +1,12 @@
 """The donor space in headless Chromium, through the site's own /donate/ proxy (site_builder/serve.py, as the
 CDN does): a monthly donor asks for a link, receives it on the real SMTP server, opens it, presses the
-button, lowers their monthly gift, then stops it; the webhook (localstripe's, signed) records the end.
+button, lowers their monthly gift, types a new card (Stripe.js, confirmCardSetup), then stops the gift;
+the webhook (localstripe's, signed) records the end.
 
 This module runs its own localstripe, behind test_donor_space_monthly.py's adapter (localstripe lacks the
 `proration_behavior` the amount change sends), and its own CMS process whose mail goes to the SMTP server
-and whose SITE_BASE_URL is the proxy, so that the e-mailed link is the site's. The card change is not driven
-here: localstripe has no subscription `default_payment_method` (tested in process with the adapter)."""
+and whose SITE_BASE_URL is the proxy, so that the e-mailed link is the site's. The adapter also stands in
+for the subscription's `default_payment_method`, which localstripe lacks."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from tests.conftest import CmsServer, LocalStripe, free_port, wait_until
 from tests.donor_space_helpers import link_in
 from tests.smtp_server import text_of
 from tests.test_donor_space_monthly import SubscriptionExtrasStripe
+from tests.test_e2e_giving import fill_card
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -105,6 +107,15 @@ def test_sign_in_from_the_mail_then_lower_and_stop_a_monthly_gift(space_site, sm
     sub = requests.get(f"{space_site.stripe.url}/v1/subscriptions/{subscription}", auth=("sk_test_x", ""),
                        timeout=10).json()
     assert sub["items"]["data"][0]["quantity"] == 500
+
+    # a new card, typed into (localstripe's) Stripe.js and confirmed in the page with confirmCardSetup
+    page.click("text=Saisir une nouvelle carte")
+    form = page.locator("form[data-card-update]")
+    form.locator("[data-card-mount] input").first.wait_for(timeout=15000)
+    fill_card(form, "5555555555554444")
+    page.click("[data-submit]")
+    page.wait_for_url(re.compile(r"\?ok=carte$"), timeout=20000)
+    assert "se terminant par 4444" in page.locator("main").inner_text()
 
     page.click("[data-cancel-link]")
     page.click("[data-confirm-cancel]")
