@@ -73,12 +73,15 @@ class SubscriptionExtrasStripe:
                         obj[name] = adapter.extras.get(segments[2], {}).get(name)
                     content = json.dumps(obj).encode()
                 self.send_response(upstream.status_code)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", upstream.headers.get("Content-Type", "application/json"))
+                for key, value in upstream.headers.items():  # Stripe.js in a page calls it (CORS)
+                    if key.lower().startswith("access-control-"):
+                        self.send_header(key, value)
                 self.send_header("Content-Length", str(len(content)))
                 self.end_headers()
                 self.wfile.write(content)
 
-            do_GET = do_POST = do_DELETE = forward
+            do_GET = do_POST = do_DELETE = do_OPTIONS = forward
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
