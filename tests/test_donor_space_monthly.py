@@ -245,6 +245,8 @@ def test_erasure_cancels_monthly_gifts_first(client, stripe_settings):
     assert client.post(SPACE + "donnees/effacement/", {"confirm": "oui"}).status_code == 200
     assert at_stripe(gift)["status"] == "canceled"
     assert Erasure.objects.get(donor=donor).canceled_subscriptions == 1
+    customer = gateway.client().v1.customers.retrieve(gift.stripe_customer).to_dict()
+    assert not customer.get("name") and not customer.get("email")
     gift.refresh_from_db()
     assert gift.donor_name == "" and gift.stripe_subscription  # the books keep the Stripe reference
 

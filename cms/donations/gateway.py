@@ -195,6 +195,12 @@ def use_card_for_subscription(subscription_id: str, customer: str, payment_metho
         return c.v1.subscriptions.update(subscription_id, {"default_payment_method": payment_method})
 
 
+def redact_customer(customer: str):
+    """RGPD erasure: the Stripe Customer keeps no name or e-mail (its payments stay, for the books)."""
+    with timed():
+        return client().v1.customers.update(customer, {"name": "", "email": ""})
+
+
 def retrieve_payment_method(payment_method: str):
     return client().v1.payment_methods.retrieve(payment_method)
 

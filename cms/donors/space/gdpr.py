@@ -6,7 +6,8 @@ e-mails sent to them when the mail log exists (`donors.SentEmail`), their receip
 
 Erasure, after a confirmation page:
 1. every active monthly gift is cancelled at Stripe first (if Stripe refuses or is down, nothing is erased
-   and the donor is told to try again: an erased donor must not keep being charged);
+   and the donor is told to try again: an erased donor must not keep being charged), then the name and
+   e-mail of each of the donor's Stripe Customers are blanked there too;
 2. in one transaction, the personal data are replaced: the Donor's name and address blanked, its e-mail made
    unique and meaningless (`efface-<random>@efface.invalid`, a reserved domain that receives no mail),
    each gift's name and address blanked, sign-in links deleted, sent e-mails' addresses blanked; an
@@ -104,6 +105,13 @@ def erase(donor: Donor) -> int:
             gateway.cancel_subscription(donation.stripe_subscription)
         except stripe.InvalidRequestError as exc:
             if getattr(exc, "http_status", None) != 404:  # gone at Stripe already: nothing to stop
+                raise
+    customers = {c for c in Donation.objects.filter(donor=donor).values_list("stripe_customer", flat=True) if c}
+    for customer in sorted(customers | ({donor.stripe_customer} if donor.stripe_customer else set())):
+        try:
+            gateway.redact_customer(customer)
+        except stripe.InvalidRequestError as exc:
+            if getattr(exc, "http_status", None) != 404:
                 raise
     with transaction.atomic():
         Donor.objects.filter(pk=donor.pk).update(

@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 STRIPE_DOWN = "Le service de paiement ne répond pas. Réessayez dans quelques minutes."
 STOPPED = "Ce don mensuel est arrêté : il ne peut plus être modifié."
 CARD_NOT_CONFIRMED = "La nouvelle carte n’a pas été validée. Recommencez la saisie de la carte."
+BAD_AMOUNT = "Saisissez un montant en chiffres, par exemple 25 ou 25,50."
 CARD_RATE = "10 per 3600 seconds"  # new-card attempts per donor: no card testing from the space
 
 
@@ -67,7 +68,8 @@ def _stripe_state(donation: Donation) -> dict:
     if pm_id:
         try:
             card = gateway.retrieve_payment_method(pm_id).to_dict().get("card") or {}
-            state["card"] = f"{(card.get('brand') or 'carte').capitalize()} se terminant par {card.get('last4', '????')}"
+            brand = (card.get("brand") or "carte").capitalize()
+            state["card"] = f"{brand} se terminant par {card.get('last4', '????')}"
         except stripe.StripeError:
             pass
     return state
@@ -87,8 +89,7 @@ def _refused(request, donation, message, status):
 
 class AmountForm(forms.Form):
     amount = forms.CharField(label="Nouveau montant mensuel", max_length=20,
-                             error_messages={"required": "Indiquez le nouveau montant.",
-                                             "max_length": "Saisissez un montant en chiffres, par exemple 25 ou 25,50."})
+                             error_messages={"required": "Indiquez le nouveau montant.", "max_length": BAD_AMOUNT})
 
     def __init__(self, *args, currency="EUR", **kwargs):
         super().__init__(*args, **kwargs)
@@ -97,7 +98,7 @@ class AmountForm(forms.Form):
     def clean_amount(self):
         text = self.cleaned_data["amount"].translate(SPACES).replace(",", ".").rstrip("€").strip()
         if not AMOUNT_TEXT.fullmatch(text):
-            raise forms.ValidationError("Saisissez un montant en chiffres, par exemple 25 ou 25,50.")
+            raise forms.ValidationError(BAD_AMOUNT)
         try:
             minor = Decimal(text).scaleb(minor_units(self.currency))
             if minor != minor.to_integral_value() or minor <= 0:

@@ -40,7 +40,9 @@ def private(response):
     add_never_cache_headers(response)
     response["Cache-Control"] = "private, no-store, max-age=0"
     response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "same-origin"  # the link's token never leaves the site; "no-referrer" would make the browser send "Origin: null", which the CSRF check refuses
+    # The link's token never leaves the site. ("no-referrer" would make the browser post "Origin: null",
+    # which Django's CSRF check refuses.)
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 

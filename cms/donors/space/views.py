@@ -20,8 +20,6 @@ from vda_base.money import money
 from ..models import MailPreferences
 from .session import donor_required
 
-SAVED_ADDRESS = "Votre adresse est enregistrée. Elle figurera sur vos prochains reçus fiscaux."
-SAVED_PREFERENCES = "Vos préférences d’e-mail sont enregistrées."
 RECEIPT_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
 
 
