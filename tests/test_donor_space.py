@@ -401,3 +401,17 @@ def test_a_link_clicked_many_times_at_once_signs_in_once():
     for thread in threads:
         thread.join()
     assert sorted(statuses) == [302] + [410] * 7, statuses
+
+
+def test_after_signing_in_the_donor_lands_on_the_page_they_asked_for(client):
+    """The failed-payment e-mail links to the gift's page: a signed-out donor gets there after the link."""
+    donor = make_donor()
+    gift = make_gift(donor, frequency="monthly", status="active", stripe_subscription="sub_a")
+    assert client.get(f"{SPACE}mensuels/{gift.pk}/").status_code == 302
+    response = client.post(_link(donor) + "entrer/")
+    assert response.status_code == 302 and response["Location"] == f"{SPACE}mensuels/{gift.pk}/"
+    session = client.session
+    session["donor_space_next"] = "https://evil.example/"  # only a path of the space is ever followed
+    session.save()
+    client.post(SPACE + "deconnexion/")
+    assert client.post(_link(donor) + "entrer/")["Location"] == SPACE

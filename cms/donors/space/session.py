@@ -15,6 +15,8 @@ from django.utils.cache import add_never_cache_headers
 from cms.donations.models import Donor
 
 SESSION_KEY = "donor_space_donor"
+NEXT_KEY = "donor_space_next"  # the page of the space asked for before signing in (a path of the space only)
+SPACE_PREFIX = "/donate/espace/"
 
 
 def current_donor(request) -> Donor | None:
@@ -28,6 +30,12 @@ def sign_in(request, donor: Donor) -> None:
     request.session.cycle_key()
     request.session[SESSION_KEY] = donor.pk
     request.session.set_expiry(settings.DONOR_SPACE_SESSION_SECONDS)
+
+
+def next_page(request) -> str:
+    """Where to go once signed in: the space page asked for before (same browser), else the space's home."""
+    path = request.session.pop(NEXT_KEY, "")
+    return path if isinstance(path, str) and path.startswith(SPACE_PREFIX) and "//" not in path else SPACE_PREFIX
 
 
 def sign_out(request) -> None:
@@ -52,6 +60,8 @@ def donor_required(view):
     def wrapper(request, *args, **kwargs):
         donor = current_donor(request)
         if donor is None:
+            if request.method == "GET" and request.path.startswith(SPACE_PREFIX) and len(request.path) <= 200:
+                request.session[NEXT_KEY] = request.path  # e.g. the card page linked from a failed payment's mail
             return private(redirect("donor_space:space_sign_in"))
         request.donor = donor
         return private(view(request, *args, **kwargs))

@@ -168,7 +168,7 @@ def use_link(request, token: str):
     if used != 1:  # another click (or tab) used it a moment ago
         return _link_problem(request, "used", 410)
     session.sign_in(request, link.donor)
-    return session.private(redirect("donor_space:space_home"))
+    return session.private(redirect(session.next_page(request)))
 
 
 @require_POST
