@@ -275,7 +275,8 @@ def test_a_failed_monthly_payment_links_to_the_donor_space_once(giving, run_work
     message = smtp_mailbox.wait_for(to="ada@example.org")
     assert len(smtp_mailbox.find()) == 1
     assert subject_of(message) == "Votre don mensuel\u00a0: le prélèvement n'a pas abouti – Vision d'Amour"
-    assert DONOR_SPACE in text_of(message) and f'href="{DONOR_SPACE}"' in html_of(message)
+    card_page = f"{DONOR_SPACE.rstrip('/')}/mensuels/{gift.pk}/"  # the gift's own page in the donor space
+    assert card_page in text_of(message) and f'href="{card_page}"' in html_of(message)
     assert "20\u00a0€" in text_of(message) and gift.reference in text_of(message)
     assert "Bob" not in whole_message(message)
     # Stripe's retry succeeds: the failure is behind the gift
@@ -470,3 +471,14 @@ def test_fuzzed_failed_invoices_never_500_and_write_nothing_when_refused(giving,
         else:  # one event recorded, at most one mail task queued
             assert _counts()[2] == before[2] + 1 and _counts()[4] <= before[4] + 1
         transaction.set_rollback(True)
+
+
+def test_nothing_is_sent_to_an_erased_donor(giving, run_worker, smtp_mailbox):
+    """After a GDPR erasure the donor's address is `efface-…@efface.invalid`: no message is even queued."""
+    from cms.donors import mail
+
+    erased = make_donor("efface-3k2m9q@efface.invalid", "")
+    assert mail.send("monthly_gift_ended", to=erased.email, context={}, donor=erased) is None
+    assert not SentEmail.objects.exists()
+    run_worker()
+    assert smtp_mailbox.find() == []

@@ -180,6 +180,69 @@ def refunded_at_stripe(stripe_charge: str) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+# --- the donor space manages a monthly gift (cms/donors/space/monthly.py) ---------------------------------
+# No idempotency key of ours on these updates: the same request may rightly be made twice a day (30 -> 20 ->
+# 30 €), and a repeated key would answer the first one's cached result instead. The SDK adds its own key
+# to its retries of a POST, so a network retry is still applied once.
+
+def retrieve_subscription(subscription_id: str):
+    return client().v1.subscriptions.retrieve(subscription_id)
+
+
+def change_subscription_amount(subscription_id: str, quantity: int, metadata: dict):
+    """The monthly amount is the quantity of the one-minor-unit Plan. No proration: the new amount applies
+    from the next monthly payment, never as an extra charge or credit for the current month."""
+    c = client()
+    with timed():
+        subscription = c.v1.subscriptions.retrieve(subscription_id)
+        item = subscription["items"]["data"][0]["id"]
+        return c.v1.subscriptions.update(subscription_id, {"items": [{"id": item, "quantity": quantity}],
+                                                           "proration_behavior": "none", "metadata": metadata})
+
+
+def pause_subscription(subscription_id: str):
+    """Stripe's `pause_collection` (behavior "void"): no invoice is charged until resumed."""
+    with timed():
+        return client().v1.subscriptions.update(subscription_id, {"pause_collection": {"behavior": "void"}})
+
+
+def resume_subscription(subscription_id: str):
+    """An empty `pause_collection` unsets it: the next monthly payment is charged again."""
+    with timed():
+        return client().v1.subscriptions.update(subscription_id, {"pause_collection": ""})
+
+
+def create_card_setup(customer: str, donation_id: str) -> dict:
+    """A SetupIntent for a new card for this monthly gift, confirmed in the page by Stripe.js."""
+    with timed():
+        setup = client().v1.setup_intents.create(
+            {"customer": customer, "usage": "off_session", "payment_method_types": ["card"],
+             "metadata": {"donation": donation_id, "purpose": "card_update"}})
+    return {"setup_intent": setup.id, "client_secret": setup.client_secret}
+
+
+def use_card_for_subscription(subscription_id: str, customer: str, payment_method: str):
+    """The card of a confirmed SetupIntent becomes the subscription's default payment method (and the
+    customer's, which Stripe falls back to), attached to the customer first if it is not yet."""
+    c = client()
+    with timed():
+        pm = c.v1.payment_methods.retrieve(payment_method)
+        if getattr(pm, "customer", None) != customer:
+            c.v1.payment_methods.attach(payment_method, {"customer": customer})
+        c.v1.customers.update(customer, {"invoice_settings": {"default_payment_method": payment_method}})
+        return c.v1.subscriptions.update(subscription_id, {"default_payment_method": payment_method})
+
+
+def redact_customer(customer: str):
+    """RGPD erasure: the Stripe Customer keeps no name or e-mail (its payments stay, for the books)."""
+    with timed():
+        return client().v1.customers.update(customer, {"name": "", "email": ""})
+
+
+def retrieve_payment_method(payment_method: str):
+    return client().v1.payment_methods.retrieve(payment_method)
+
+
 def retrieve_invoice(invoice_id: str):
     return client().v1.invoices.retrieve(invoice_id)
 

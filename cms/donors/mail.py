@@ -58,6 +58,9 @@ def wanted(kind: str, donor) -> bool:
     return bool(getattr(MailPreferences.of(donor), field))
 
 
+ERASED_DOMAIN = "@efface.invalid"  # what an erased donor's address becomes (RFC 2606: never delivered)
+
+
 def send(kind: str, *, to: str, context: dict, donor=None, attachments: tuple = ()):
     """Queue the message of `kind` to the address `to`. `donor`: the `donations.Donor` it concerns, if any
     (their preferences and the log of e-mails sent). `attachments`: (filename, bytes, mimetype) tuples.
@@ -68,6 +71,8 @@ def send(kind: str, *, to: str, context: dict, donor=None, attachments: tuple = 
 
     if not attachments and not wanted(kind, donor):
         return None
+    if to.lower().endswith(ERASED_DOMAIN):
+        return None  # an erased donor (donors/space/gdpr.py): nobody is left to write to
     stored = json.loads(json.dumps(context, cls=DjangoJSONEncoder))
     files = [{"filename": name, "mimetype": mimetype, "content": base64.b64encode(content).decode("ascii")}
              for name, content, mimetype in attachments]

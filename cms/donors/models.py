@@ -61,3 +61,41 @@ class SentEmail(models.Model):
 
     def __str__(self):
         return f"E-mail n° {self.pk} ({self.kind})"  # never the address: __str__ ends up in logs
+
+
+# --- the donor space (cms/donors/space/) ------------------------------------------------------------------
+
+class SignInLink(models.Model):
+    """One sign-in link of the donor space, e-mailed to a donor. Only the SHA-256 of its random token is
+    stored: a copy of this table (a backup, a leak) signs no one in. A link works once (`used_at`) and for
+    `DONOR_SIGN_IN_MINUTES` (`expires_at`)."""
+
+    donor = models.ForeignKey("donations.Donor", on_delete=models.CASCADE, related_name="sign_in_links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lien de connexion")
+        verbose_name_plural = _("liens de connexion")
+
+    def __str__(self):
+        return f"Lien de connexion n° {self.pk}"  # never the token, the donor's name or e-mail
+
+
+class Erasure(models.Model):
+    """A donor who asked to be forgotten (RGPD, article 17): their personal data were replaced, their
+    accounting rows and receipts kept. The row remains, without personal data, so that the space refuses
+    the erased donor's open sessions and staff can see that the erasure took place and when."""
+
+    donor = models.OneToOneField("donations.Donor", on_delete=models.PROTECT, related_name="erasure")
+    erased_at = models.DateTimeField(auto_now_add=True)
+    canceled_subscriptions = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("effacement RGPD")
+        verbose_name_plural = _("effacements RGPD")
+
+    def __str__(self):
+        return f"Effacement du donateur n° {self.donor_id}"

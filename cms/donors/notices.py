@@ -87,8 +87,9 @@ def tell_payment_failed(donation_id: str) -> str:
     donation = _donation(donation_id)
     if donation is None or donation.donor is None:
         return "no donor"
-    mail.send("monthly_payment_failed", to=donation.donor.email, context=gift_context(donation),
-              donor=donation.donor)
+    context = {**gift_context(donation),  # straight to this gift's page, where the card is changed
+               "donor_space_url": f"{settings.DONOR_SPACE_URL.rstrip('/')}/mensuels/{donation.pk}/"}
+    mail.send("monthly_payment_failed", to=donation.donor.email, context=context, donor=donation.donor)
     return "queued"
 
 

@@ -3,6 +3,7 @@ environment (see the README's configuration table), so one codebase runs the dem
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 
@@ -195,6 +196,11 @@ WAGTAILEMBEDS_FINDERS = []
 
 # The public static site, for canonical URLs and links from the admin.
 SITE_BASE_URL = os.environ.get("SITE_BASE_URL", "http://127.0.0.1:8080").rstrip("/")
+# The donor space's forms (/donate/espace/) are posted on the site's own domain, which proxies /donate/ to the
+# CMS: the CDN sends the CMS's Host with the site's Origin (site_builder/serve.py keeps the Host), so Django's CSRF
+# check must trust the site's origin.
+SITE_ORIGIN = "{0.scheme}://{0.netloc}".format(urlsplit(SITE_BASE_URL))
+CSRF_TRUSTED_ORIGINS = [SITE_ORIGIN] if SITE_BASE_URL.startswith(("http://", "https://")) else []
 
 GRAPHENE = {"SCHEMA": "cms.api.schema.schema"}  # grapple's schema, hardened: public content only (api/schema.py)
 GRAPPLE = {
@@ -266,6 +272,11 @@ RATE_LIMIT_KEY_PREFIX = os.environ.get("RATE_LIMIT_KEY_PREFIX", "vda")  # severa
 # (intents; confirmations have their own counters with the same numbers, per address and per donation).
 DONATE_RATE_LIMITS = tuple(int(x) for x in os.environ.get("DONATE_RATE_LIMITS", "30,5,600").split(","))
 DONATE_TOTALS_CACHE_SECONDS = int(os.environ.get("DONATE_TOTALS_CACHE_SECONDS", "30"))
+# The donor space (cms/donors/space/): a sign-in link lives this many minutes and works once; links asked for
+# per client address and per e-mail in a moving window of seconds; a signed-in session lasts this long idle.
+DONOR_SIGN_IN_MINUTES = int(os.environ.get("DONOR_SIGN_IN_MINUTES", "15"))
+DONOR_SIGN_IN_RATE_LIMITS = tuple(int(x) for x in os.environ.get("DONOR_SIGN_IN_RATE_LIMITS", "20,3,900").split(","))
+DONOR_SPACE_SESSION_SECONDS = int(os.environ.get("DONOR_SPACE_SESSION_SECONDS", "3600"))
 
 # --- E-mail to donors (cms/donors/mail.py): SMTP, configured from the environment. The demo runs a local SMTP
 # server that keeps every message (cms/donors/mailbox.py); tests read mail from a real one on 127.0.0.1.

@@ -15,7 +15,7 @@ if _problems:
 DEBUG = False
 SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
 ALLOWED_HOSTS = [h.strip() for h in os.environ["ALLOWED_HOSTS"].split(",") if h.strip()]
-CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o] + [SITE_ORIGIN]  # noqa: F405  (the donor space, base.py)
 STRIPE_API_BASE = ""  # guard.py refuses a non-empty one: the SDK talks to Stripe itself
 
 # HTTPS everywhere. The CMS sits behind the CDN (Netlify proxies /donate/*) or a load balancer, which
