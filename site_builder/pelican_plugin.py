@@ -18,6 +18,7 @@ from pelican import signals
 from pelican.generators import Generator
 
 from .assets import build_assets
+from .render_speed import FragmentMemo, dict_first_getattr
 
 PARALLEL_THRESHOLD = 300  # below this, starting workers costs more than it saves
 
@@ -55,8 +56,11 @@ class ApiPagesGenerator(Generator):
         self.theme_colours_css = theme_colours_css(self.site_data.site.get("project_themes") or [])
         digest = hashlib.sha256(self.theme_colours_css.encode()).hexdigest()[:10]
         self.theme_colours_path = f"css/project-themes.{digest}.css"
+        self.memo = FragmentMemo()  # one build's (or preview's) fragments: never another build's data
         self.env.globals.update(site=self.site_data.site, asset=self.asset_url,
-                                theme_colours_url="/theme/" + self.theme_colours_path)
+                                theme_colours_url="/theme/" + self.theme_colours_path, memo=self.memo)
+        if "getattr" not in vars(self.env):  # same answers as Jinja's, fast on the theme's dicts
+            self.env.getattr = dict_first_getattr(self.env)
         self.errors: list[str] = []
         self.written: list[str] = []
         self.failed_urls: list[str] = []
