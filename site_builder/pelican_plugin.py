@@ -47,6 +47,8 @@ def _render_share_in_worker(args):
 class ApiPagesGenerator(Generator):
     """Renders `settings['VDA_SITE'].routes` (built by site_builder.site) into the output folder."""
 
+    speedups = True  # False: Jinja's own getattr and escaping, no fragment reuse (the tests' reference)
+
     def generate_context(self):
         self.site_data = self.settings["VDA_SITE"]
         self.only_urls = self.settings.get("VDA_ONLY_URLS")
@@ -56,14 +58,16 @@ class ApiPagesGenerator(Generator):
         self.theme_colours_css = theme_colours_css(self.site_data.site.get("project_themes") or [])
         digest = hashlib.sha256(self.theme_colours_css.encode()).hexdigest()[:10]
         self.theme_colours_path = f"css/project-themes.{digest}.css"
-        self.memo = FragmentMemo()  # one build's (or preview's) fragments: never another build's data
+        # one build's (or preview's) fragments: never another build's data
+        self.memo = FragmentMemo(enabled=self.speedups)
         self.env.globals.update(site=self.site_data.site, asset=self.asset_url,
                                 theme_colours_url="/theme/" + self.theme_colours_path, memo=self.memo)
-        if "getattr" not in vars(self.env):  # same answers as Jinja's, fast on the theme's dicts
-            self.env.getattr = dict_first_getattr(self.env)
-        if self.env.template_class is not QuickEscapeTemplate:  # the same escaping, less CPU per value
-            self.env.template_class = QuickEscapeTemplate
-            self.env.cache.clear()
+        if self.speedups:  # same bytes, less CPU (site_builder/render_speed.py)
+            if "getattr" not in vars(self.env):  # Jinja's answers, fast on the theme's dicts
+                self.env.getattr = dict_first_getattr(self.env)
+            if self.env.template_class is not QuickEscapeTemplate:  # the same escaping, less CPU per value
+                self.env.template_class = QuickEscapeTemplate
+                self.env.cache.clear()
         self.errors: list[str] = []
         self.written: list[str] = []
         self.failed_urls: list[str] = []
