@@ -124,6 +124,20 @@ def stop(server: subprocess.Popen) -> None:
         server.wait(timeout=10)
 
 
+def process_tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its live children (gunicorn's workers), from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    except (OSError, IndexError, ValueError):
+        return 0.0
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        for child in (task / "children").read_text().split():
+            total += process_tree_cpu_seconds(int(child))
+    return total
+
+
 def process_tree_peak_mb(pid: int) -> float:
     """The largest peak resident size among a process and its children (gunicorn's workers)."""
     peaks = [vm_hwm_mb(pid)]
@@ -173,6 +187,7 @@ def main() -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="vda-bench-out-"))
     env = setup_env(workdir)
+    env["PYTHONPATH"] = str(args.repo)  # the CMS and the builder import that checkout (the venv's is /work/main)
     os.environ.update(env)
     server = None
     try:
@@ -190,11 +205,18 @@ def main() -> int:
         server = start_cms(args.repo, port, env, args.server)
         wait_for(f"http://127.0.0.1:{port}/graphql/", timeout=120)
         out = scratch / "public"
+        cms_cpu = process_tree_cpu_seconds(server.pid)
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
         t = time.perf_counter()
         builder = subprocess.run([sys.executable, "-m", "site_builder", "build", "--full", "--api",
                                   f"http://127.0.0.1:{port}/graphql/", "--out", str(out), "--json"],
                                  cwd=args.repo, env=env, capture_output=True, text=True)
         build_seconds = time.perf_counter() - t
+        # CPU, which a shared machine blurs less than wall-clock time: the builder with its render workers
+        # (reaped by it, so counted in its children's usage) and the CMS's processes during the build
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        builder_cpu = (after.ru_utime - children.ru_utime) + (after.ru_stime - children.ru_stime)
+        cms_cpu = process_tree_cpu_seconds(server.pid) - cms_cpu
         builder_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # before the CMS is reaped
         cms_peak = process_tree_peak_mb(server.pid)
         if builder.returncode != 0:
@@ -216,6 +238,7 @@ def main() -> int:
             "build_seconds": round(build_seconds, 2),
             "anchor_seconds": anchor["build_seconds"] if anchor else None,
             "ratio": round(build_seconds / anchor["build_seconds"], 3) if anchor else None,
+            "builder_cpu_seconds": round(builder_cpu, 2), "cms_cpu_seconds": round(cms_cpu, 2),
             "model_seconds": summary["model_seconds"],
             "render_seconds": summary["render_seconds"],
             "media_seconds": summary["media_seconds"],

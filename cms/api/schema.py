@@ -39,6 +39,7 @@ from wagtail.search.backends import get_search_backend
 from wagtail.search.index import class_is_indexed
 
 from . import visibility
+from .execution import cache_grapple_field_names
 
 HIDDEN_INTERFACE_FIELDS = frozenset({"locked"})
 HIDDEN_BLOCK_FIELDS = frozenset({"rawValue"})
@@ -261,6 +262,7 @@ def harden(schema):
     strip_editorial_fields(gql)
     replace_root_resolvers(gql)
     guard_resolvers(gql)
+    cache_grapple_field_names()  # CPU only: the same names (api/execution.py)
     gql._vda_hardened = True
     return schema
 
