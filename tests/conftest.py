@@ -97,6 +97,20 @@ class LocalStripe:
         self.process.wait(timeout=10)
 
 
+def pytest_collection_modifyitems(session, config, items):
+    """Every transactional test must say `serialized_rollback=True`. One without it flushes the database and
+    lets Django recreate the content types, and the next test that restores the serialized data then fails
+    on duplicates (UNIQUE constraint django_content_type): an error far from its cause, in whatever test
+    happens to run next."""
+    wrong = []
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
+            wrong.append(item.nodeid)
+    if wrong:
+        raise pytest.UsageError("django_db(transaction=True) without serialized_rollback=True: " + ", ".join(wrong))
+
+
 def pytest_sessionfinish(session, exitstatus):
     """The CMS templates (cms_databases) live as long as the session."""
     cms_databases.drop_templates()

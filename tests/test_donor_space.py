@@ -379,7 +379,7 @@ def test_no_page_shows_another_donors_data_and_their_ids_are_404(client):
     assert bobs.amount == 7700 and bobs.status == "active"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # flushing without it breaks the next serialized test
 def test_a_link_clicked_many_times_at_once_signs_in_once():
     """Single use under concurrency (run it on PostgreSQL): one atomic UPDATE decides, whatever the timing."""
     import threading

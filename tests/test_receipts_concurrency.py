@@ -42,7 +42,7 @@ def at_once(target, args_list):
     return results
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # flushing without it breaks the next serialized test
 def test_twenty_concurrent_payments_get_numbers_one_to_twenty():
     entries = [pay(donation(donor())) for _ in range(N)]
     results = at_once(service.receipt_for_payment, [(e,) for e in entries])
@@ -55,7 +55,7 @@ def test_twenty_concurrent_payments_get_numbers_one_to_twenty():
     assert all(Receipt.objects.get(pk=r.pk).pdf for r in results)  # each PDF rendered and stored
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # flushing without it breaks the next serialized test
 def test_twenty_concurrent_issuances_for_one_payment_make_one_receipt_and_use_one_number():
     entry = pay(donation(donor()))
     results = at_once(service.receipt_for_payment, [(entry,)] * N)
@@ -65,7 +65,7 @@ def test_twenty_concurrent_issuances_for_one_payment_make_one_receipt_and_use_on
     assert service.receipt_for_payment(pay(donation(donor()))).sequence == 2
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # flushing without it breaks the next serialized test
 def test_refunds_cancelled_at_once_leave_one_live_receipt_for_what_remains():
     from tests.receipt_helpers import refund
 
