@@ -274,7 +274,25 @@ class CmsServer:
         """Run Python in the CMS's own environment (its database), return what it prints."""
         return self.manage("shell", "-v", "0", "-c", code).stdout  # -v 0: no "N objects imported" banner
 
+    def start_worker(self, *args: str) -> subprocess.Popen:
+        """This CMS's `publishing_worker` (builds and e-mails: mail is queued, never sent by a request),
+        logging to `worker_log_path`; `stop()` ends it."""
+        self.worker_log_path = self.workdir / "worker.log"
+        self._worker_log = open(self.worker_log_path, "a")
+        self.worker = subprocess.Popen([sys.executable, str(REPO / "cms" / "manage.py"), "publishing_worker", *args],
+                                       env=self.env, stdout=self._worker_log, stderr=subprocess.STDOUT)
+        return self.worker
+
     def stop(self) -> None:
+        worker = getattr(self, "worker", None)
+        if worker is not None and worker.poll() is None:
+            worker.terminate()
+            try:
+                worker.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait(timeout=5)
+            self._worker_log.close()
         if self.process:
             self.process.terminate()
             self.process.wait(timeout=10)

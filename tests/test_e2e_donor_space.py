@@ -40,6 +40,7 @@ def space_site(tmp_path_factory, smtp_server):
     facade = types.SimpleNamespace(url=adapter.url, register_webhook=stripe_server.register_webhook)
     cms = CmsServer(tmp_path_factory.mktemp("space-cms"), stripe=facade, start_from=cms_databases.DEMO,
                     extra_env={**smtp_server.env, "SITE_BASE_URL": site}).start()
+    cms.start_worker()  # e-mails (the sign-in link) are sent by the worker
     empty = tmp_path_factory.mktemp("space-site")
     proxy = make_server(empty, site_port, proxies={"/donate/": cms.url})
     threading.Thread(target=proxy.serve_forever, daemon=True).start()
@@ -87,7 +88,7 @@ def test_sign_in_from_the_mail_then_lower_and_stop_a_monthly_gift(space_site, sm
     page.fill("input[name=email]", email)
     page.click("button[type=submit]")
     assert "Vérifiez vos e-mails" in page.locator("h1").inner_text()
-    message = smtp_server.wait_for(to=email, subject="lien de connexion")
+    message = smtp_server.wait_for(to=email, subject="lien de connexion", timeout=90)  # meets the worker starting up
     text = text_of(message)
     assert f"{site}/donate/espace/lien/" in text  # the site's own domain
     link = link_in(text)
