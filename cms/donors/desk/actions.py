@@ -433,7 +433,11 @@ class FixAddressView(DeskAction):
                 setattr(donation, name, form.cleaned_data[name])
             donation.save(update_fields=changed + ["updated_at"])
             self.donation = donation
-            replaced = service.replace_for_new_address(donation, by=self.request.user) or []
+            try:
+                replaced = service.replace_for_new_address(donation, by=self.request.user) or []
+            except service.NoReceipt as why:  # its receipts need a complete address: nothing is saved
+                raise Refused(f"{why} Le don a des reçus fiscaux : corrigez l'adresse complète ; rien n'a été "
+                              "enregistré.", status=400) from None
         return {"fields": changed, "replacement_receipts": len(replaced)}  # which fields, never their values
 
     def success(self, form):
