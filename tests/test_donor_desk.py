@@ -543,7 +543,12 @@ def test_resend_a_receipt_queues_the_stored_pdf_and_never_another_donors(
     assert "Copie d'un reçu fiscal" in emails and f"Copie de votre reçu fiscal n° {mine.number}" in emails
     assert "envoyé" in emails and "en attente" not in emails
     log = ModelLogEntry.objects.get(action="donors.resend_receipt")
-    assert log.object_id == str(awa.pk) and log.data == {"receipt": mine.number, "email": row.pk}
+    assert log.object_id == str(awa.pk) and log.data == {"receipt": mine.number, "email": row.pk,
+                                                         "nonce": log.data["nonce"]}
+    nonce = log.data["nonce"]
+    twice = desk.post(f"/admin/donateurs/{awa.pk}/recus/{mine.pk}/renvoyer/", {"nonce": nonce, "confirmed": "1"})
+    assert twice.status_code == 409 and "déjà été mise en file d'envoi" in body(twice)
+    assert SentEmail.objects.count() == 1 and ModelLogEntry.objects.filter(action="donors.resend_receipt").count() == 1
     assert Receipt.objects.get(pk=mine.pk).pdf == mine.pdf  # the stored PDF, not a new rendering
 
 
@@ -716,6 +721,24 @@ def test_a_refund_double_clicked_five_times_at_once_refunds_once(stripe_server):
     assert ModelLogEntry.objects.filter(action="donors.refund").count() == 1
 
 
+@CONCURRENT
+def test_a_receipt_copy_double_clicked_five_times_at_once_is_queued_once():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks (SELECT … FOR UPDATE) need PostgreSQL, the production database")
+    user = User.objects.create_user("caisse", "caisse@example.org", "pw")
+    user.groups.add(Group.objects.get(name="Dons"))
+    donor = Donor.objects.create(email="awa@example.org", name="Awa Diallo")
+    _, receipt = receipted(donor, project_slug="")
+    nonce = str(uuid.uuid4())
+    codes = run_at_once(clients_of(user, 5), f"/admin/donateurs/{donor.pk}/recus/{receipt.pk}/renvoyer/",
+                        lambda i: {"nonce": nonce, "confirmed": "1"})
+    assert codes == [303] + [409] * 4, codes
+    assert SentEmail.objects.filter(kind="receipt_copy").count() == 1
+    assert ModelLogEntry.objects.filter(action="donors.resend_receipt").count() == 1
+
+
 def test_the_site_history_shows_desk_actions_to_the_group_only(desk, awa, client):
     donation = gift(awa, status="pledged", payment_method="transfer")
     assert confirm(desk, f"/admin/dons/{donation.pk}/rapprocher/",
@@ -789,7 +812,7 @@ def test_a_copy_queued_while_the_mail_server_is_down_is_logged_then_fails_after_
     assert done.status_code == 303 and any("est en file d'envoi" in m for m in flash(done))
     row = SentEmail.objects.get()
     log = ModelLogEntry.objects.get(action="donors.resend_receipt")
-    assert log.data == {"receipt": receipt.number, "email": row.pk} and log.user == desk.user
+    assert (log.data["receipt"], log.data["email"], log.user) == (receipt.number, row.pk, desk.user)
     with caplog.at_level(logging.WARNING, logger="cms.donors.mail"):
         assert run_worker() == 3  # the first try and its two retries
     row.refresh_from_db()

@@ -522,7 +522,14 @@ class ResendReceiptView(DeskAction):
         except LookupError:
             raise Refused("Ce reçu a été purgé à l'issue de la durée légale de conservation\u00a0: rien "
                           "n'a été envoyé.", status=409) from None
-        number = receipt_number(self.receipt)
+        number, nonce = receipt_number(self.receipt), str(form.cleaned_data["nonce"])
+        # The donor's row locked (PostgreSQL) until the log entry is written: a double click waits, then
+        # finds its nonce logged, and the donor gets one copy, not two.
+        Donor.objects.select_for_update().filter(pk=self.donor.pk).first()
+        if ModelLogEntry.objects.filter(action=self.action, object_id=str(self.donor.pk),
+                                        data__nonce=nonce).exists():
+            raise Refused("Cette copie a déjà été mise en file d'envoi (formulaire envoyé deux fois)\u00a0: "
+                          "aucune autre copie n'est envoyée.", status=409)
         # Queued, not sent here (cms/donors/mail.py): a mail server down cannot fail this click; the worker
         # retries, and the donor's page shows the message's state in « E-mails envoyés ».
         row = mail.send("receipt_copy", to=self.donor.email, donor=self.donor,
@@ -531,7 +538,7 @@ class ResendReceiptView(DeskAction):
         if row is None:  # an erased donor: no address left to write to
             raise Refused("Ce donateur a été effacé (RGPD) : aucune adresse où envoyer le reçu.", status=409)
         self.queued = row
-        return {"receipt": number, "email": row.pk}
+        return {"receipt": number, "email": row.pk, "nonce": nonce}
 
     def success(self, form):
         return (f"La copie du reçu n°\u00a0{receipt_number(self.receipt)} est en file d'envoi\u00a0: son état "
