@@ -646,6 +646,21 @@ def test_hostile_refund_and_match_forms_never_500(desk, awa, amount, received_on
     assert not LedgerEntry.objects.filter(kind="refund").exists()
 
 
+@hsettings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(key=st.one_of(st.text(min_size=1, max_size=80), st.uuids().map(str), st.sampled_from(
+    ["2026-000001", "1", "0", "-1", "..", "%00", "' OR 1=1 --", "\u202e", "x" * 500])))
+def test_hostile_receipt_ids_in_desk_urls_are_404_and_send_nothing(desk, awa, key):
+    from urllib.parse import quote
+
+    if not Receipt.objects.exists():
+        receipted(awa)
+    for action in ("pdf", "renvoyer"):
+        url = f"/admin/donateurs/{awa.pk}/recus/{quote(key, safe='')}/{action}/"
+        assert desk.get(url).status_code == 404, url
+        assert desk.post(url, {"nonce": str(uuid.uuid4()), "confirmed": "1"}).status_code == 404, url
+    assert not SentEmail.objects.exists() and not ModelLogEntry.objects.exists()
+
+
 # --- concurrency: a double click, two staff at once -----------------------------------------------------
 
 CONCURRENT = pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keeps the "Dons" group

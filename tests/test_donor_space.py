@@ -335,6 +335,10 @@ def test_export_holds_everything_about_the_donor_and_nothing_of_another(client):
     gift = make_gift(awa, amount=3000)
     other = make_gift(bob, amount=7000)
     MailPreferences.objects.create(donor=awa, gift_thanks=False)
+    from cms.donors import mail
+
+    mail.send("sign_in", to=awa.email, donor=awa, context={"link": "https://x.invalid/secret-link/", "minutes": 15})
+    mail.send("sign_in", to=bob.email, donor=bob, context={"link": "https://x.invalid/bob-link/", "minutes": 15})
     sign_in_as(client, awa)
     response = client.get(SPACE + "donnees/export/")
     assert response.status_code == 200 and response["Content-Type"].startswith("application/json")
@@ -346,8 +350,11 @@ def test_export_holds_everything_about_the_donor_and_nothing_of_another(client):
     assert [e["amount"] for e in data["ledger_entries"]] == [3000]
     assert data["mail_preferences"] == {"gift_thanks": False, "monthly_thanks": True}
     assert len(data["sign_in_links"]) == 1 and "token_hash" not in data["sign_in_links"][0]
+    assert [(e["kind"], e["recipient"]) for e in data["emails_sent"]] == [("sign_in", "awa@example.org")]
+    assert "context" not in data["emails_sent"][0]  # a queued sign-in link is not handed out in a file
     text = response.content.decode()
     assert "Bob" not in text and "bob@example.org" not in text and other.reference not in text and "Brest" not in text
+    assert "secret-link" not in text and "bob-link" not in text
 
 
 def test_erasure_needs_a_confirmation(client):
