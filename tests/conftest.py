@@ -147,6 +147,37 @@ def smtp_mailbox(smtp_server, settings):
     yield smtp_server
 
 
+@pytest.fixture
+def run_worker(django_capture_on_commit_callbacks):
+    """Run every ready task of the worker's queues, as `publishing_worker` does: claim it in an exclusive
+    transaction, then django-tasks' Worker.run_task (which records success or failure). Returns the count.
+    Shared by the mail, donor desk and donor space tests (a queued e-mail is delivered by these tasks)."""
+    from django_tasks_db.management.commands.db_worker import Worker
+    from django_tasks_db.models import DBTaskResult
+    from django_tasks_db.utils import exclusive_transaction
+
+    from cms.publishing import wakeup
+
+    worker = Worker(queue_names=list(wakeup.QUEUES), interval=0, batch=True, backend_name="builds",
+                    startup_delay=False, max_tasks=None, worker_id="test-worker", excluded_queue_names=[])
+
+    def run(queues=("mail",)) -> int:
+        ran = 0
+        while True:
+            with django_capture_on_commit_callbacks(execute=True):
+                with exclusive_transaction():
+                    task = (DBTaskResult.objects.ready().filter(backend_name="builds", queue_name__in=queues)
+                            .get_locked())
+                    if task is not None:
+                        task.claim(worker.worker_id)
+                if task is None:
+                    return ran
+                worker.run_task(task)
+            ran += 1
+            assert ran < 100, "the mail queue never empties"
+    return run
+
+
 @pytest.fixture(scope="session")
 def localstripe():
     """The session's CMS process (cms_server) registers its webhook here: events go to that CMS."""

@@ -10,7 +10,6 @@ import datetime as dt
 import html as html_lib
 import re
 import uuid
-from types import SimpleNamespace
 
 import pytest
 import requests
@@ -22,7 +21,11 @@ from wagtail.models import ModelLogEntry
 
 from cms.donations import gateway, signals
 from cms.donations.models import Donation, Donor, LedgerEntry
+from cms.donors.models import SentEmail
+from cms.receipts import service
+from cms.receipts.models import Receipt
 from tests import factories
+from tests.receipt_helpers import pay, pdf_text
 from tests.stripe_events import WEBHOOK_SECRET, event, refund_of, sign
 
 pytestmark = pytest.mark.django_db
@@ -91,6 +94,18 @@ def payment(donation, stripe_object, amount=2500, charge="") -> LedgerEntry:
                                       occurred_at=timezone.now())
 
 
+ADDRESS = {"address_line1": "1 rue des Puits", "postal_code": "75011", "city": "Paris", "country": "FR"}
+
+
+def receipted(donor, amount=2500, **fields) -> tuple[Donation, Receipt]:
+    """A one-off gift asking for a receipt, with a full address, paid through the ledger (the webhook's
+    path), and its real receipt issued by the receipts service (numbered, its PDF stored on demand)."""
+    donation = gift(donor, amount=amount, wants_receipt=True, **(ADDRESS | fields))
+    receipt = service.receipt_for_payment(pay(donation))
+    assert receipt is not None and receipt.amount == amount, service.why_no_receipt(donation.entries.get())
+    return donation, receipt
+
+
 def stripe_get(server, path, **params):
     return requests.get(f"{server.url}/v1/{path}", params=params, auth=("sk_test_localstripe", ""), timeout=10).json()
 
@@ -131,23 +146,22 @@ def confirm(client, url, data):
 
 # --- listings, search, filters, pages -------------------------------------------------------------------
 
-def test_search_finds_a_gift_by_name_email_reference_stripe_ids_and_receipt_number(desk, awa, bob, monkeypatch):
+def test_search_finds_a_gift_by_name_email_reference_stripe_ids_and_receipt_number(desk, awa, bob):
     mine = gift(awa, stripe_payment_intent="pi_awa1", stripe_customer="cus_awa")
     monthly = gift(awa, frequency="monthly", status="active", stripe_subscription="sub_awa")
     payment(monthly, "in_awa_jan", charge="ch_awa_jan")
-    other = gift(bob, donor_name="Bob Martin")
+    other, bobs_receipt = receipted(bob, donor_name="Bob Martin")
     for query, expected in [("Diallo", mine), ("awa@example", mine), (mine.reference, mine),
                             (mine.reference.removeprefix("VDA-"), mine), ("pi_awa1", mine), ("in_awa_jan", monthly),
                             ("ch_awa_jan", monthly), ("sub_awa", monthly), ("cus_awa", mine)]:
         html = body(desk.get("/admin/dons/", {"q": query}))
         assert expected.reference in html, query
         assert other.reference not in html and "bob@example.org" not in html, query
-    from cms.receipts import service
-
-    monkeypatch.setattr(service, "donation_ids_for_receipt_number", lambda number: [other.pk] if number == "2026-00042"
-                        else [], raising=False)
-    html = body(desk.get("/admin/dons/", {"q": "2026-00042"}))
+    html = body(desk.get("/admin/dons/", {"q": f" {bobs_receipt.number} "}))  # the real receipt's number
     assert other.reference in html and mine.reference not in html
+    year = bobs_receipt.year
+    for unknown in (f"{year}-999999", f"{year}-", f"{year - 1}-{bobs_receipt.sequence:06d}"):
+        assert other.reference not in body(desk.get("/admin/dons/", {"q": unknown})), unknown
     donors = body(desk.get("/admin/donateurs/", {"q": "sub_awa"}))
     assert "awa@example.org" in donors and "bob@example.org" not in donors
     assert desk.get("/admin/dons/", {"q": "x\x00" * 300}).status_code == 200  # NUL and length: no 500
@@ -165,32 +179,62 @@ def test_filters_by_status_frequency_method_and_project(desk, awa, project):
         assert expected.reference in html and not any(o.reference in html for o in others), params
 
 
-def test_donor_page_shows_gifts_monthly_gifts_receipts_and_emails(desk, awa, bob, monkeypatch):
-    once = gift(awa)
-    payment(once, "pi_once")
+def test_donor_page_shows_gifts_monthly_gifts_receipts_and_emails(desk, awa, bob):
+    once, receipt = receipted(awa)
     monthly = gift(awa, frequency="monthly", status="active", stripe_subscription="sub_m")
-    gift(bob, donor_name="Bob Martin", reference="VDA-BBBBBB")
-    from cms.receipts import service
-
-    receipt = SimpleNamespace(pk=7, number="2026-00007", donor=awa, __str__=lambda self: "reçu")
-    monkeypatch.setattr(service, "receipts_of_donor", lambda donor: [receipt] if donor == awa else [])
+    bobs, bobs_receipt = receipted(bob, amount=7700, donor_name="Bob Martin", reference="VDA-BBBBBB")
     html = body(desk.get(f"/admin/donateurs/{awa.pk}/"))
-    assert once.reference in html and monthly.reference in html and "2026-00007" in html
-    assert "25,00\u00a0€" in html and "VDA-BBBBBB" not in html and "Bob" not in html
-    assert f"/admin/donateurs/{awa.pk}/recus/7/renvoyer/" in html
-    assert "E-mails envoyés" in html
+    assert once.reference in html and monthly.reference in html
+    assert receipt.number in html and bobs_receipt.number not in html
+    assert "25,00\u00a0€" in html and "VDA-BBBBBB" not in html and "Bob" not in html and "77,00" not in html
+    assert "particulier (Cerfa 11580)" in html and "émis" in html
+    assert timezone.localtime(receipt.issued_at).strftime("%d/%m/%Y") in html
+    assert f"/admin/donateurs/{awa.pk}/recus/{receipt.pk}/renvoyer/" in html
+    assert f"/admin/donateurs/{awa.pk}/recus/{receipt.pk}/pdf/" in html
+    assert str(bobs_receipt.pk) not in html
+    assert "E-mails envoyés" in html and "Aucun e-mail envoyé." in html
+
+
+def test_donor_page_lists_the_mail_log_with_kind_subject_status_and_dates(desk, awa, bob):
+    """The real `SentEmail` rows (cms/donors/models.py): queued, sent and failed, with their dates; never
+    another donor's row."""
+    from cms.donors import mail
+
+    queued = mail.send("sign_in", to=awa.email, donor=awa, context={"link": "https://x.invalid/l/", "minutes": 15})
+    sent = SentEmail.objects.create(donor=awa, kind="gift_thanks", recipient=awa.email, status="sent",
+                                    subject="Merci pour votre don de 25\u00a0€", attempts=1,
+                                    sent_at=timezone.now() - dt.timedelta(hours=2))
+    SentEmail.objects.create(donor=awa, kind="receipt_copy", recipient=awa.email, status="failed", attempts=3,
+                             subject="Copie de votre reçu fiscal", error="ConnectionRefusedError: [Errno 111] awa@")
+    SentEmail.objects.create(donor=bob, kind="gift_thanks", recipient=bob.email, status="sent",
+                             subject="Merci Bob pour vos 77\u00a0€", sent_at=timezone.now())
+    page = text(desk.get(f"/admin/donateurs/{awa.pk}/"))
+    emails = page.split("E-mails envoyés", 1)[1]
+    assert "Lien de connexion à l'espace donateur" in emails and "en attente d'envoi" in emails
+    assert "Remerciement (don ponctuel)" in emails and "Merci pour votre don de 25 €" in emails
+    assert "envoyé" in emails and timezone.localtime(sent.sent_at).strftime("%d/%m/%Y %H:%M") in emails
+    assert timezone.localtime(queued.created_at).strftime("%d/%m/%Y %H:%M") in emails
+    assert "Copie d'un reçu fiscal" in emails and "échec (ConnectionRefusedError)" in emails
+    assert "awa@" not in emails.replace(awa.email, "")  # the error's text is not shown, only its kind
+    assert "Bob" not in page and "77" not in emails
+    order = [emails.index(label) for label in ("Copie d'un reçu fiscal", "Remerciement", "Lien de connexion")]
+    assert order == sorted(order)  # newest queued first
 
 
 def test_unknown_ids_and_someone_elses_rows_in_urls_are_404(desk, awa, bob):
     mine, theirs = gift(awa), gift(bob)
+    _, awas_receipt = receipted(awa)
     their_payment = payment(theirs, "pi_theirs")
     for url in [f"/admin/donateurs/999999/", f"/admin/dons/{uuid.uuid4()}/", f"/admin/dons/{uuid.uuid4()}/arreter/",
                 f"/admin/dons/{mine.pk}/rembourser/{their_payment.pk}/",  # a payment of another gift
                 f"/admin/dons/{mine.pk}/rembourser/999999/", f"/admin/donateurs/{bob.pk}/recus/1/renvoyer/",
+                f"/admin/donateurs/{bob.pk}/recus/{awas_receipt.pk}/renvoyer/",  # Awa's receipt, Bob's page
+                f"/admin/donateurs/{bob.pk}/recus/{awas_receipt.pk}/pdf/",
+                f"/admin/donateurs/{awa.pk}/recus/{awas_receipt.number}/pdf/",  # by number: not its id
                 "/admin/dons/not-a-uuid/"]:
         assert desk.get(url).status_code == 404, url
         assert desk.post(url, {"amount": "1", "confirmed": "1"}).status_code == 404, url
-    assert not ModelLogEntry.objects.exists()
+    assert not ModelLogEntry.objects.exists() and not SentEmail.objects.exists()
 
 
 # --- refunds --------------------------------------------------------------------------------------------
@@ -406,49 +450,106 @@ def test_match_refuses_what_is_not_a_pledge_and_bad_amounts(desk, awa):
 
 # --- address and receipts -------------------------------------------------------------------------------
 
-def test_fix_a_gifts_address_replaces_its_receipts_and_logs_no_personal_data(desk, awa, monkeypatch):
-    from cms.receipts import service
-
-    calls = []
-    monkeypatch.setattr(service, "replace_for_new_address",
-                        lambda donation, by=None: calls.append((donation.pk, by)) or ["r1"])
-    donation = gift(awa, address_line1="1 rue des Puits", postal_code="75011", city="Paris", country="FR")
+def test_fix_a_gifts_address_replaces_its_receipts_and_logs_no_personal_data(desk, awa):
+    donation, original = receipted(awa)
+    original_pdf = service.pdf_bytes(original)  # rendered and stored once, before the correction
+    before = Receipt.objects.filter(pk=original.pk).values().get()
     url = f"/admin/dons/{donation.pk}/adresse/"
     data = {"donor_name": "Awa Diallo", "address_line1": "12 avenue\tdes Lilas", "postal_code": "75020",
             "city": "Paris", "country": "FR"}
     first = desk.post(url, data)
     assert "« 1 rue des Puits » → « 12 avenue des Lilas »" in body(first)
+    assert Receipt.objects.count() == 1  # the confirmation page issues nothing
     done = desk.post(url, {**data, "confirmed": "1"})
     assert done.status_code == 303
     donation.refresh_from_db()
     awa.refresh_from_db()
     assert donation.address_line1 == "12 avenue des Lilas" and donation.postal_code == "75020"
     assert awa.address_line1 == "1 rue des Puits"  # the donor's own row is untouched
-    assert calls == [(donation.pk, desk.user)]
+
+    # the original is cancelled, never edited: a cancellation and a replacement, numbered after it
+    assert Receipt.objects.count() == 3
+    cancellation = Receipt.objects.get(document=Receipt.CANCELLATION)
+    replacement = Receipt.objects.get(replaces=original)
+    year, seq = original.year, original.sequence
+    assert (cancellation.cancels_id, cancellation.number) == (original.pk, f"{year}-{seq + 1:06d}")
+    assert replacement.number == f"{year}-{seq + 2:06d}" and replacement.status == Receipt.ISSUED
+    assert (replacement.address_line1, replacement.postal_code, replacement.amount) == ("12 avenue des Lilas",
+                                                                                     "75020", 2500)
+    after = Receipt.objects.filter(pk=original.pk).values().get()
+    assert after.pop("status") == Receipt.CANCELLED and before.pop("status") == Receipt.ISSUED
+    assert after == before  # nothing else of the original changed (its address, number, amount, PDF)
+    assert service.pdf_bytes(original) == original_pdf and "1 rue des Puits" in pdf_text(original_pdf)
+    replacement_text = pdf_text(service.pdf_bytes(replacement))
+    assert "Adresse : 12 avenue des Lilas" in replacement_text and "Code postal : 75020" in replacement_text
+    assert f"Annulation du reçu fiscal n° {original.number}" in pdf_text(service.pdf_bytes(cancellation))
+    assert service.receipt_for_payment(donation.entries.get()) == replacement  # the payment's live receipt
+
     log = ModelLogEntry.objects.get(action="donors.fix_address")
     assert log.data == {"fields": ["address_line1", "postal_code"], "replacement_receipts": 1}
     assert "Lilas" not in str(log.data)
     unchanged = desk.post(url, {**data, "confirmed": "1"})
     assert unchanged.status_code == 400 and "Rien n'a changé" in body(unchanged)
+    assert Receipt.objects.count() == 3
+    page = text(desk.get(f"/admin/donateurs/{awa.pk}/"))  # all three on the donor's page, each for what it is
+    assert f"Annulation du reçu n° {original.number}" in page
+    assert f"Reçu rectificatif (remplace le n° {original.number})" in page and "annulé" in page
 
 
-def test_resend_a_receipt_by_real_smtp_and_never_another_donors(desk, awa, bob, monkeypatch, smtp_mailbox):
-    from cms.receipts import service
+def test_an_incomplete_corrected_address_issues_nothing_and_changes_nothing(desk, awa):
+    donation, original = receipted(awa)
+    response = desk.post(f"/admin/dons/{donation.pk}/adresse/", {
+        "donor_name": "Awa Diallo", "address_line1": "", "postal_code": "75020", "city": "Paris", "country": "FR",
+        "confirmed": "1"})
+    assert response.status_code == 400
+    assert Receipt.objects.get() == original and Receipt.objects.get().status == Receipt.ISSUED
+    assert Donation.objects.get(pk=donation.pk).postal_code == "75011" and not ModelLogEntry.objects.exists()
 
-    mine = SimpleNamespace(pk=7, number="2026-00007")
-    theirs = SimpleNamespace(pk=8, number="2026-00008")
-    monkeypatch.setattr(service, "receipts_of_donor", lambda donor: {awa.pk: [mine], bob.pk: [theirs]}[donor.pk])
-    monkeypatch.setattr(service, "pdf_bytes", lambda receipt: b"%PDF-1.4 " + receipt.number.encode())
-    assert desk.post(f"/admin/donateurs/{awa.pk}/recus/8/renvoyer/", {"confirmed": "1"}).status_code == 404
-    done = confirm(desk, f"/admin/donateurs/{awa.pk}/recus/7/renvoyer/", {"nonce": str(uuid.uuid4())})
+
+def resend(desk, donor, receipt, capture):
+    """The confirmed resend, its commit's callbacks run (the delivery task is enqueued, as in production)."""
+    with capture(execute=True):
+        return confirm(desk, f"/admin/donateurs/{donor.pk}/recus/{receipt.pk}/renvoyer/", {"nonce": str(uuid.uuid4())})
+
+
+def test_resend_a_receipt_queues_the_stored_pdf_and_never_another_donors(
+        desk, awa, bob, smtp_mailbox, run_worker, django_capture_on_commit_callbacks):
+    _, mine = receipted(awa)
+    _, theirs = receipted(bob, amount=7700)
+    stored = service.pdf_bytes(mine)
+    assert stored.startswith(b"%PDF") and mine.number in pdf_text(stored)
+    refused = desk.post(f"/admin/donateurs/{awa.pk}/recus/{theirs.pk}/renvoyer/", {"confirmed": "1"})
+    assert refused.status_code == 404 and not SentEmail.objects.exists()
+    done = resend(desk, awa, mine, django_capture_on_commit_callbacks)
     assert done.status_code == 303
+    assert flash(done) == [f"La copie du reçu n°\u00a0{mine.number} est en file d'envoi\u00a0: son état apparaît "
+                           "dans «\u00a0E-mails envoyés\u00a0» ci-dessous."]
+    row = SentEmail.objects.get()
+    assert (row.donor, row.kind, row.recipient, row.status) == (awa, "receipt_copy", "awa@example.org", "queued")
+    assert smtp_mailbox.find() == []  # queued: the click itself sends nothing
+    assert "en attente d'envoi" in text(desk.get(f"/admin/donateurs/{awa.pk}/")).rsplit("E-mails envoyés", 1)[1]
+
+    assert run_worker() == 1
     message = smtp_mailbox.wait_for(to="awa@example.org", subject="Copie de votre reçu fiscal")
     assert len(smtp_mailbox.messages) == 1 and smtp_mailbox.messages[0][0] == ["awa@example.org"]
-    assert "n°\u00a02026-00007" in str(message["Subject"])
+    assert f"n°\u00a0{mine.number}" in str(message["Subject"])
     attachments = [(part.get_filename(), part.get_content()) for part in message.iter_attachments()]
-    assert attachments == [("recu-fiscal-2026-00007.pdf", b"%PDF-1.4 2026-00007")]
-    assert "bob@example.org" not in message.as_string() and "2026-00008" not in message.as_string()
-    assert ModelLogEntry.objects.get(action="donors.resend_receipt").object_id == str(awa.pk)
+    assert attachments == [(f"recu-fiscal-{mine.number}.pdf", service.pdf_bytes(mine))]  # the stored bytes
+    assert attachments[0][1] == stored
+    assert "bob@example.org" not in message.as_string() and theirs.number not in message.as_string()
+    row.refresh_from_db()
+    assert row.status == "sent" and row.sent_at and row.attachments == [] and row.context == {}
+    emails = text(desk.get(f"/admin/donateurs/{awa.pk}/")).rsplit("E-mails envoyés", 1)[1]
+    assert "Copie d'un reçu fiscal" in emails and f"Copie de votre reçu fiscal n° {mine.number}" in emails
+    assert "envoyé" in emails and "en attente" not in emails
+    log = ModelLogEntry.objects.get(action="donors.resend_receipt")
+    assert log.object_id == str(awa.pk) and log.data == {"receipt": mine.number, "email": row.pk,
+                                                         "nonce": log.data["nonce"]}
+    nonce = log.data["nonce"]
+    twice = desk.post(f"/admin/donateurs/{awa.pk}/recus/{mine.pk}/renvoyer/", {"nonce": nonce, "confirmed": "1"})
+    assert twice.status_code == 409 and "déjà été mise en file d'envoi" in body(twice)
+    assert SentEmail.objects.count() == 1 and ModelLogEntry.objects.filter(action="donors.resend_receipt").count() == 1
+    assert Receipt.objects.get(pk=mine.pk).pdf == mine.pdf  # the stored PDF, not a new rendering
 
 
 # --- permissions ----------------------------------------------------------------------------------------
@@ -545,6 +646,21 @@ def test_hostile_refund_and_match_forms_never_500(desk, awa, amount, received_on
     assert not LedgerEntry.objects.filter(kind="refund").exists()
 
 
+@hsettings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(key=st.one_of(st.text(min_size=1, max_size=80), st.uuids().map(str), st.sampled_from(
+    ["2026-000001", "1", "0", "-1", "..", "%00", "' OR 1=1 --", "\u202e", "x" * 500])))
+def test_hostile_receipt_ids_in_desk_urls_are_404_and_send_nothing(desk, awa, key):
+    from urllib.parse import quote
+
+    if not Receipt.objects.exists():
+        receipted(awa)
+    for action in ("pdf", "renvoyer"):
+        url = f"/admin/donateurs/{awa.pk}/recus/{quote(key, safe='')}/{action}/"
+        assert desk.get(url).status_code == 404, url
+        assert desk.post(url, {"nonce": str(uuid.uuid4()), "confirmed": "1"}).status_code == 404, url
+    assert not SentEmail.objects.exists() and not ModelLogEntry.objects.exists()
+
+
 # --- concurrency: a double click, two staff at once -----------------------------------------------------
 
 CONCURRENT = pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keeps the "Dons" group
@@ -620,6 +736,24 @@ def test_a_refund_double_clicked_five_times_at_once_refunds_once(stripe_server):
     assert ModelLogEntry.objects.filter(action="donors.refund").count() == 1
 
 
+@CONCURRENT
+def test_a_receipt_copy_double_clicked_five_times_at_once_is_queued_once():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks (SELECT … FOR UPDATE) need PostgreSQL, the production database")
+    user = User.objects.create_user("caisse", "caisse@example.org", "pw")
+    user.groups.add(Group.objects.get(name="Dons"))
+    donor = Donor.objects.create(email="awa@example.org", name="Awa Diallo")
+    _, receipt = receipted(donor, project_slug="")
+    nonce = str(uuid.uuid4())
+    codes = run_at_once(clients_of(user, 5), f"/admin/donateurs/{donor.pk}/recus/{receipt.pk}/renvoyer/",
+                        lambda i: {"nonce": nonce, "confirmed": "1"})
+    assert codes == [303] + [409] * 4, codes
+    assert SentEmail.objects.filter(kind="receipt_copy").count() == 1
+    assert ModelLogEntry.objects.filter(action="donors.resend_receipt").count() == 1
+
+
 def test_the_site_history_shows_desk_actions_to_the_group_only(desk, awa, client):
     donation = gift(awa, status="pledged", payment_method="transfer")
     assert confirm(desk, f"/admin/dons/{donation.pk}/rapprocher/",
@@ -635,22 +769,23 @@ def test_the_site_history_shows_desk_actions_to_the_group_only(desk, awa, client
     assert str(donation.pk) not in body(seen)
 
 
-def test_a_receipt_pdf_is_the_donors_own_for_the_desk_only(desk, awa, bob, monkeypatch, client):
-    from cms.receipts import service
-
-    mine = SimpleNamespace(pk=7, number="2026-00007", kind="issued", amount=2500, currency="EUR")
-    monkeypatch.setattr(service, "receipts_of_donor", lambda donor: [mine] if donor == awa else [])
-    monkeypatch.setattr(service, "pdf_bytes", lambda receipt: b"%PDF-1.4 " + receipt.number.encode())
+def test_a_receipt_pdf_is_the_donors_own_for_the_desk_only(desk, awa, bob, client):
+    _, mine = receipted(awa)
+    _, theirs = receipted(bob, amount=7700)
     page = body(desk.get(f"/admin/donateurs/{awa.pk}/"))
-    assert f"/admin/donateurs/{awa.pk}/recus/7/pdf/" in page and "25,00\u00a0€" in page
-    pdf = desk.get(f"/admin/donateurs/{awa.pk}/recus/7/pdf/")
-    assert pdf.status_code == 200 and pdf.content == b"%PDF-1.4 2026-00007"
+    url = f"/admin/donateurs/{awa.pk}/recus/{mine.pk}/pdf/"
+    assert url in page and "25,00\u00a0€" in page and mine.number in page and theirs.number not in page
+    pdf = desk.get(url)
+    assert pdf.status_code == 200 and pdf.content == service.pdf_bytes(mine) and pdf.content.startswith(b"%PDF")
+    assert "Nom et prénom : Awa Diallo" in pdf_text(pdf.content)
     assert pdf["Content-Type"] == "application/pdf" and "no-store" in pdf["Cache-Control"]
-    assert desk.get(f"/admin/donateurs/{bob.pk}/recus/7/pdf/").status_code == 404  # not Bob's receipt
+    assert f'filename="recu-fiscal-{mine.number}.pdf"' in pdf["Content-Disposition"]
+    assert desk.get(f"/admin/donateurs/{bob.pk}/recus/{mine.pk}/pdf/").status_code == 404  # not Bob's receipt
+    assert desk.get(f"/admin/donateurs/{awa.pk}/recus/{theirs.pk}/pdf/").status_code == 404
     editor = User.objects.create_user("redac", "redac@example.org", "pw")
     editor.groups.add(Group.objects.get(name="Editors"))
     client.force_login(editor)
-    assert client.get(f"/admin/donateurs/{awa.pk}/recus/7/pdf/").status_code in (302, 403)
+    assert client.get(url).status_code in (302, 403)
 
 
 def test_the_groups_admin_lists_the_desk_permissions(admin_client):
@@ -675,18 +810,43 @@ def test_stripe_down_is_a_french_502_and_nothing_logged(desk, awa, settings):
     assert not ModelLogEntry.objects.exists() and Donation.objects.get(pk=donation.pk).status == "active"
 
 
-def test_a_mail_server_down_is_a_french_502_and_nothing_logged(desk, awa, monkeypatch, settings):
-    from cms.receipts import service
+def test_a_copy_queued_while_the_mail_server_is_down_is_logged_then_fails_after_the_retries(
+        desk, awa, settings, run_worker, django_capture_on_commit_callbacks, caplog):
+    """The click cannot fail on the mail server any more (the copy is queued): it is logged at once, and with
+    the server down the worker tries 1 + len(MAIL_RETRY_DELAYS) times, then marks the message failed, which
+    the donor's page shows."""
+    import logging
+
     from tests.conftest import free_port
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", free_port(), False
-    monkeypatch.setattr(service, "receipts_of_donor", lambda donor: [SimpleNamespace(pk=7, number="2026-00007")])
-    monkeypatch.setattr(service, "pdf_bytes", lambda receipt: b"%PDF-1.4")
-    response = desk.post(f"/admin/donateurs/{awa.pk}/recus/7/renvoyer/", {"nonce": str(uuid.uuid4()),
-                                                                          "confirmed": "1"})
-    assert response.status_code == 502 and "rien n'a été envoyé" in body(response)
-    assert not ModelLogEntry.objects.exists()
+    settings.EMAIL_TIMEOUT, settings.MAIL_RETRY_DELAYS = 2, [0, 0]
+    _, receipt = receipted(awa)
+    done = resend(desk, awa, receipt, django_capture_on_commit_callbacks)
+    assert done.status_code == 303 and any("est en file d'envoi" in m for m in flash(done))
+    row = SentEmail.objects.get()
+    log = ModelLogEntry.objects.get(action="donors.resend_receipt")
+    assert (log.data["receipt"], log.data["email"], log.user) == (receipt.number, row.pk, desk.user)
+    with caplog.at_level(logging.WARNING, logger="cms.donors.mail"):
+        assert run_worker() == 3  # the first try and its two retries
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == ("failed", 3) and "ConnectionRefusedError" in row.error
+    assert row.attachments == [] and row.context == {}  # the receipt's PDF is not kept in the log
+    logged = " ".join(r.getMessage() for r in caplog.records)
+    assert f"e-mail {row.pk} (receipt_copy) failed after 3 attempt(s)" in logged and "awa@" not in logged
+    emails = text(desk.get(f"/admin/donateurs/{awa.pk}/")).rsplit("E-mails envoyés", 1)[1]
+    assert "Copie d'un reçu fiscal" in emails and "échec (ConnectionRefusedError)" in emails
+    assert Receipt.objects.get() == receipt  # a failed copy changes nothing of the receipt
+
+
+def test_a_purged_receipt_cannot_be_resent(desk, awa):
+    _, receipt = receipted(awa)
+    Receipt.objects.filter(pk=receipt.pk).update(purged_at=timezone.now())
+    response = desk.post(f"/admin/donateurs/{awa.pk}/recus/{receipt.pk}/renvoyer/",
+                         {"nonce": str(uuid.uuid4()), "confirmed": "1"})
+    assert response.status_code == 409 and "purgé" in body(response)
+    assert not SentEmail.objects.exists() and not ModelLogEntry.objects.exists()
 
 
 def test_an_offline_gift_by_a_known_email_joins_that_donor_unchanged(desk, awa, project):
@@ -744,11 +904,14 @@ def test_the_admin_search_offers_donors_to_the_desk_only(desk, awa, client):
 @given(name=st.text(max_size=130), line=st.text(max_size=210), postal=st.text(max_size=25),
        city=st.text(max_size=110), country=st.text(max_size=4))
 def test_hostile_address_corrections_never_500(desk, awa, name, line, postal, city, country):
-    donation = Donation.objects.filter(donor=awa).first() or gift(awa)
+    donation = Donation.objects.filter(donor=awa).first() or receipted(awa)[0]  # a gift with a real receipt
     before = Donation.objects.filter(pk=donation.pk).values().get()
+    receipts = list(Receipt.objects.values_list("number", "status"))
     response = desk.post(f"/admin/dons/{donation.pk}/adresse/", {
         "donor_name": name, "address_line1": line, "postal_code": postal, "city": city, "country": country,
         "confirmed": "1"})
     assert response.status_code in (303, 400), response.status_code
     if response.status_code == 400:
         assert Donation.objects.filter(pk=donation.pk).values().get() == before
+        assert list(Receipt.objects.values_list("number", "status")) == receipts
+    assert Receipt.objects.filter(status=Receipt.ISSUED, document=Receipt.RECEIPT).count() == 1  # one live

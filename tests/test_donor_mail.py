@@ -18,15 +18,12 @@ import uuid
 import pytest
 from django.db import transaction
 from django.utils import timezone
-from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
-from django_tasks_db.utils import exclusive_transaction
 from hypothesis import HealthCheck, given, settings as hsettings
 from hypothesis import strategies as st
 
 from cms.donations.models import Donation, Donor, LedgerEntry, StripeEvent
 from cms.donors.models import MailPreferences, SentEmail
-from cms.publishing import wakeup
 from tests import factories
 from tests.conftest import free_port
 from tests.smtp_server import attachments_of, html_of, text_of
@@ -54,30 +51,6 @@ def giving(client, settings, django_capture_on_commit_callbacks):
             return client.post(URL, payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=sign(payload))
     deliver.project = project
     return deliver
-
-
-@pytest.fixture
-def run_worker(django_capture_on_commit_callbacks):
-    """Run every ready task of the worker's queues, as `publishing_worker` does: claim it in an exclusive
-    transaction, then django-tasks' Worker.run_task (which records success or failure). Returns the count."""
-    worker = Worker(queue_names=list(wakeup.QUEUES), interval=0, batch=True, backend_name="builds",
-                    startup_delay=False, max_tasks=None, worker_id="test-worker", excluded_queue_names=[])
-
-    def run(queues=("mail",)) -> int:
-        ran = 0
-        while True:
-            with django_capture_on_commit_callbacks(execute=True):
-                with exclusive_transaction():
-                    task = (DBTaskResult.objects.ready().filter(backend_name="builds", queue_name__in=queues)
-                            .get_locked())
-                    if task is not None:
-                        task.claim(worker.worker_id)
-                if task is None:
-                    return ran
-                worker.run_task(task)
-            ran += 1
-            assert ran < 100, "the mail queue never empties"
-    return run
 
 
 def make_donor(email="ada@example.org", name="Ada Lovelace") -> Donor:

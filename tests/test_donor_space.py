@@ -1,13 +1,13 @@
 """The donor space (cms/donors/space/), in process: the sign-in link (same answer for unknown e-mails, rate
-limits, GET never signs in, single use, expiry, forged links, CSRF), the gifts page, receipts (the receipts
-service is monkeypatched in that test only: it is a stub on main), address, e-mail preferences, RGPD export
-and erasure of a donor without a monthly gift (with one: test_donor_space_monthly.py), and leaks between
-two donors. Mail goes through the real SMTP server of tests/smtp_server.py."""
+limits, GET never signs in, single use, expiry, forged links, CSRF), the gifts page, real receipts (issued
+by cms/receipts), address, e-mail preferences, RGPD export and erasure of a donor without a monthly gift
+(with one: test_donor_space_monthly.py), and leaks between two donors. Mail is queued (`donors.SentEmail`)
+and delivered by the worker's task (the `run_worker` fixture) through the real SMTP server of
+tests/smtp_server.py."""
 
 from __future__ import annotations
 
 import json
-import types
 from datetime import timedelta
 
 import pytest
@@ -15,9 +15,10 @@ from django.test import Client
 from django.utils import timezone
 
 from cms.donations.models import Donation, Donor, LedgerEntry
-from cms.donors.models import Erasure, MailPreferences, SignInLink
+from cms.donors.models import Erasure, MailPreferences, SentEmail, SignInLink
 from cms.donors.space.session import SESSION_KEY
 from cms.receipts import service as receipts_service
+from cms.receipts.models import Receipt
 from tests.donor_space_helpers import SPACE, link_in, make_donor, make_gift, sign_in_as
 from tests.smtp_server import html_of, text_of
 
@@ -34,14 +35,23 @@ def space_settings(settings):
 
 # --- asking for a link -----------------------------------------------------------------------------------
 
-def test_known_and_unknown_addresses_get_the_same_answer_and_only_the_donor_gets_mail(client, smtp_mailbox):
-    make_donor()
-    known = client.post(ASK, {"email": "  Awa@Example.org "})
-    unknown = client.post(ASK, {"email": "nobody@example.org"})
+def test_known_and_unknown_addresses_get_the_same_answer_and_only_the_donor_gets_mail(
+        client, smtp_mailbox, run_worker, django_capture_on_commit_callbacks):
+    awa = make_donor()
+    with django_capture_on_commit_callbacks(execute=True):
+        known = client.post(ASK, {"email": "  Awa@Example.org "})
+        unknown = client.post(ASK, {"email": "nobody@example.org"})
     assert known.status_code == unknown.status_code == 200
     assert known.content == unknown.content  # byte for byte: nothing tells them apart
     assert "Vérifiez vos e-mails" in known.content.decode()
+    queued = SentEmail.objects.get()  # through the queued mail (mail.send), for the known address only
+    assert (queued.donor, queued.kind, queued.recipient, queued.status) == (awa, "sign_in", "awa@example.org",
+                                                                            "queued")
+    assert smtp_mailbox.find() == []  # nothing sent in the request nor in its after-response task
+    assert run_worker() == 1
     message = smtp_mailbox.wait_for(to="awa@example.org", subject="lien de connexion")
+    queued.refresh_from_db()
+    assert queued.status == "sent" and queued.context == {}  # the link is not kept in the log
     assert smtp_mailbox.find(to="nobody@example.org") == []
     assert SignInLink.objects.count() == 1
     text, html = text_of(message), html_of(message)
@@ -53,7 +63,7 @@ def test_known_and_unknown_addresses_get_the_same_answer_and_only_the_donor_gets
     assert not SignInLink.objects.filter(token_hash=token).exists()
 
 
-def test_the_lookup_runs_after_the_response(rf, smtp_mailbox):
+def test_the_lookup_runs_after_the_response(rf, smtp_mailbox, run_worker, django_capture_on_commit_callbacks):
     """Same timing for known and unknown addresses: the request itself reads no donor and writes no link;
     the task does both once the response is sent (core/after_response.py, as a WSGI server runs it)."""
     from django.contrib.sessions.backends.db import SessionStore
@@ -64,17 +74,27 @@ def test_the_lookup_runs_after_the_response(rf, smtp_mailbox):
     from cms.donors.space import sign_in
 
     make_donor()
+    answers, queries_of = [], []
     for email in ("awa@example.org", "nobody@example.org"):
         request = rf.post(ASK, {"email": email})
         request.session, request._dont_enforce_csrf_checks = SessionStore(), True
         after_response.start_collecting()
+        before = (SentEmail.objects.count(), SignInLink.objects.count())
         with CaptureQueriesContext(connection) as queries:
             response = sign_in.ask_link(request)
         assert response.status_code == 200
         assert not [q for q in queries.captured_queries if "donor" in q["sql"].lower()], email
+        assert (SentEmail.objects.count(), SignInLink.objects.count()) == before  # nothing before the response
         assert len(after_response._local.pending) == 1
-        after_response.run_collected()
+        answers.append(response.content)
+        queries_of.append(len(queries.captured_queries))
+        with django_capture_on_commit_callbacks(execute=True):
+            after_response.run_collected()
+    assert queries_of[0] == queries_of[1]  # the same work in the request, known or not
+    assert answers[0] == answers[1]
     assert SignInLink.objects.count() == 1
+    assert list(SentEmail.objects.values_list("kind", "recipient")) == [("sign_in", "awa@example.org")]
+    assert run_worker() == 1
     smtp_mailbox.wait_for(to="awa@example.org")
     assert smtp_mailbox.find(to="nobody@example.org") == []
 
@@ -85,7 +105,7 @@ def test_bad_addresses_are_a_french_400_and_nothing_is_sent(client, smtp_mailbox
     response = client.post(ASK, {"email": email})
     assert response.status_code == 400
     assert "adresse e-mail" in response.content.decode()
-    assert SignInLink.objects.count() == 0 and smtp_mailbox.find() == []
+    assert SignInLink.objects.count() == 0 and not SentEmail.objects.exists() and smtp_mailbox.find() == []
 
 
 def test_rate_limited_per_email_known_or_not(client, smtp_mailbox):
@@ -97,6 +117,7 @@ def test_rate_limited_per_email_known_or_not(client, smtp_mailbox):
         assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
         assert "Trop de demandes de lien" in refused.content.decode()
     assert SignInLink.objects.count() == 3  # the refused attempt sent nothing
+    assert SentEmail.objects.filter(kind="sign_in", recipient="awa@example.org").count() == 3
 
 
 def test_rate_limited_per_client_address(client, settings, smtp_mailbox):
@@ -211,27 +232,48 @@ def test_the_gifts_page(client):
     assert f"/donate/espace/mensuels/{monthly.pk}/" in page and "payé" in page and "mensuel actif" in page
 
 
-def test_a_receipt_downloads_only_for_its_donor(client, monkeypatch):
-    """receipts_of_donor and pdf_bytes are stubs on main (the receipts engineer builds them): this test
-    only replaces them with fakes that answer per donor."""
+def receipted(donor, amount=2500):
+    """A paid one-off gift asking for a receipt, and its real receipt (cms/receipts)."""
+    gift = make_gift(donor, amount=amount, wants_receipt=True)
+    receipt = receipts_service.receipt_for_payment(LedgerEntry.objects.get(donation=gift))
+    assert receipt is not None, receipts_service.why_no_receipt(LedgerEntry.objects.get(donation=gift))
+    return gift, receipt
+
+
+def test_a_receipt_downloads_only_for_its_donor(client):
     awa, bob = make_donor(), make_donor(email="bob@example.org", name="Bob Martin")
-    gift = make_gift(awa)
-    mine = types.SimpleNamespace(pk=11, number="2026-000011", donation_id=gift.pk, amount=2500, currency="EUR",
-                                 issued_at=timezone.now())
-    theirs = types.SimpleNamespace(pk=12, number="2026-000012", donation_id=None, amount=5000, currency="EUR")
-    monkeypatch.setattr(receipts_service, "receipts_of_donor",
-                        lambda donor: [mine] if donor.pk == awa.pk else [theirs] if donor.pk == bob.pk else [])
-    monkeypatch.setattr(receipts_service, "pdf_bytes", lambda receipt: b"%PDF-1.7 receipt " + receipt.number.encode())
+    gift, mine = receipted(awa)
+    _, theirs = receipted(bob, amount=5000)
     sign_in_as(client, awa)
     page = client.get(SPACE).content.decode()
-    assert "/donate/espace/recus/11/" in page and "2026-000011" in page and "2026-000012" not in page
-    response = client.get(SPACE + "recus/11/")
+    assert f"/donate/espace/recus/{mine.pk}/" in page and mine.number in page
+    assert theirs.number not in page and str(theirs.pk) not in page
+    section = page.split(gift.reference, 1)[1]  # listed under its own gift
+    assert mine.number in section and "25\u00a0€ (PDF)" in section
+    response = client.get(f"{SPACE}recus/{mine.pk}/")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
-    assert response.content == b"%PDF-1.7 receipt 2026-000011"
-    assert 'filename="recu-fiscal-2026-000011.pdf"' in response["Content-Disposition"]
+    assert response.content == receipts_service.pdf_bytes(mine) and response.content.startswith(b"%PDF")
+    assert f'filename="recu-fiscal-{mine.number}.pdf"' in response["Content-Disposition"]
     assert "no-store" in response["Cache-Control"]
-    for other in ("12", "13", "0", "-1", "abc", "1%20OR%201=1"):
+    for other in (str(theirs.pk), mine.number, "13", "0", "-1", "abc", "1%20OR%201=1"):
         assert client.get(f"{SPACE}recus/{other}/").status_code == 404, other
+
+
+def test_a_cancelled_receipt_is_shown_as_such_with_its_cancellation(client):
+    from tests.receipt_helpers import refund
+
+    awa = make_donor()
+    gift, receipt = receipted(awa, amount=4000)
+    entry = LedgerEntry.objects.get(donation=gift)
+    cancellation = receipts_service.cancel_for_refund(refund(entry, 1000))
+    replacement = cancellation.cancels.replacements.get()
+    sign_in_as(client, awa)
+    page = client.get(SPACE).content.decode()
+    assert f"{receipt.number} (annulé)" in page and f"{cancellation.number} (annulation)" in page
+    assert f"{replacement.number} (rectificatif)" in page and "30\u00a0€ (PDF)" in page
+    for each in (receipt, cancellation, replacement):
+        response = client.get(f"{SPACE}recus/{each.pk}/")
+        assert response.status_code == 200 and response.content == receipts_service.pdf_bytes(each)
 
 
 def test_the_address_is_for_future_receipts(client):
@@ -293,6 +335,10 @@ def test_export_holds_everything_about_the_donor_and_nothing_of_another(client):
     gift = make_gift(awa, amount=3000)
     other = make_gift(bob, amount=7000)
     MailPreferences.objects.create(donor=awa, gift_thanks=False)
+    from cms.donors import mail
+
+    mail.send("sign_in", to=awa.email, donor=awa, context={"link": "https://x.invalid/secret-link/", "minutes": 15})
+    mail.send("sign_in", to=bob.email, donor=bob, context={"link": "https://x.invalid/bob-link/", "minutes": 15})
     sign_in_as(client, awa)
     response = client.get(SPACE + "donnees/export/")
     assert response.status_code == 200 and response["Content-Type"].startswith("application/json")
@@ -304,8 +350,11 @@ def test_export_holds_everything_about_the_donor_and_nothing_of_another(client):
     assert [e["amount"] for e in data["ledger_entries"]] == [3000]
     assert data["mail_preferences"] == {"gift_thanks": False, "monthly_thanks": True}
     assert len(data["sign_in_links"]) == 1 and "token_hash" not in data["sign_in_links"][0]
+    assert [(e["kind"], e["recipient"]) for e in data["emails_sent"]] == [("sign_in", "awa@example.org")]
+    assert "context" not in data["emails_sent"][0]  # a queued sign-in link is not handed out in a file
     text = response.content.decode()
     assert "Bob" not in text and "bob@example.org" not in text and other.reference not in text and "Brest" not in text
+    assert "secret-link" not in text and "bob-link" not in text
 
 
 def test_erasure_needs_a_confirmation(client):
@@ -344,6 +393,38 @@ def test_erasure_anonymises_keeps_the_books_and_signs_out(client, smtp_mailbox):
     session.save()
     other.cookies["sessionid"] = session.session_key
     assert other.get(SPACE).status_code == 302
+
+
+def test_erasure_blanks_the_mail_log_and_a_queued_message_is_never_sent(
+        client, smtp_mailbox, run_worker, django_capture_on_commit_callbacks):
+    from cms.donors import mail
+
+    awa, bob = make_donor(), make_donor(email="bob@example.org", name="Bob Martin")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(ASK, {"email": "awa@example.org"}).status_code == 200
+        mail.send("sign_in", to=bob.email, donor=bob, context={"link": "https://x.invalid/b/", "minutes": 15})
+    assert run_worker() == 2
+    sent = SentEmail.objects.get(donor=awa)
+    assert sent.status == "sent" and sent.subject and sent.recipient == "awa@example.org"
+    _, receipt = receipted(awa)
+    with django_capture_on_commit_callbacks(execute=True):  # a copy still queued when the donor erases
+        queued = mail.send("receipt_copy", to=awa.email, donor=awa, context={"number": receipt.number},
+                           attachments=[("r.pdf", receipts_service.pdf_bytes(receipt), "application/pdf")])
+    SentEmail.objects.filter(pk=queued.pk).update(error="SMTPServerDisconnected: awa@example.org")
+    sign_in_as(client, awa)
+    assert client.post(SPACE + "donnees/effacement/", {"confirm": "oui"}).status_code == 200
+    rows = {row.pk: row for row in SentEmail.objects.filter(donor=awa)}
+    assert set(rows) == {sent.pk, queued.pk}  # the log keeps that messages went, nothing about whom
+    for row in rows.values():
+        assert (row.recipient, row.subject, row.context, row.attachments) == ("", "", {}, [])
+        assert "awa" not in row.error
+    assert rows[sent.pk].status == "sent" and rows[sent.pk].sent_at == sent.sent_at
+    assert rows[queued.pk].status == "failed" and "effacement" in rows[queued.pk].error
+    assert run_worker() == 1  # the queued delivery runs and finds nothing to send
+    assert len(smtp_mailbox.find(to="awa@example.org")) == 1  # only the link sent before the erasure
+    bobs = SentEmail.objects.get(donor=bob)  # another donor's log is untouched
+    assert (bobs.recipient, bobs.status) == ("bob@example.org", "sent") and bobs.subject
+    assert Receipt.objects.get(pk=receipt.pk).number == receipt.number  # the receipt is kept
 
 
 def test_two_erasures_give_two_unique_addresses(client):

@@ -5,13 +5,13 @@ Wagtail log entry naming who did it (`wagtail.log_actions.log`, actions register
 
 Refused input (an amount over what is refundable, a refund of 0, a pledge matched twice, an absurd offline
 gift, an id that is not this donor's) gets the form back with a French message and a 4xx status, and
-nothing is written or sent to Stripe. A Stripe or mail server failure is a 502 with a French message.
+nothing is written or sent to Stripe. A Stripe failure is a 502 with a French message. E-mails (a receipt's
+copy) are only queued here (cms/donors/mail.py): the mail server's state shows in the donor's mail log.
 """
 
 from __future__ import annotations
 
 import logging
-import smtplib
 
 import stripe
 from django.contrib import messages
@@ -433,7 +433,11 @@ class FixAddressView(DeskAction):
                 setattr(donation, name, form.cleaned_data[name])
             donation.save(update_fields=changed + ["updated_at"])
             self.donation = donation
-            replaced = service.replace_for_new_address(donation, by=self.request.user) or []
+            try:
+                replaced = service.replace_for_new_address(donation, by=self.request.user) or []
+            except service.NoReceipt as why:  # its receipts need a complete address: nothing is saved
+                raise Refused(f"{why} Le don a des reçus fiscaux : corrigez l'adresse complète ; rien n'a été "
+                              "enregistré.", status=400) from None
         return {"fields": changed, "replacement_receipts": len(replaced)}  # which fields, never their values
 
     def success(self, form):
@@ -443,18 +447,18 @@ class FixAddressView(DeskAction):
 # --- resend a receipt -----------------------------------------------------------------------------------
 
 def receipt_key(receipt) -> str:
-    return str(getattr(receipt, "pk", None) or getattr(receipt, "number", ""))
+    return str(receipt.pk)
 
 
 def receipt_number(receipt) -> str:
-    return str(getattr(receipt, "number", None) or receipt_key(receipt))
+    return receipt.number
 
 
 def find_receipt(donor, key: str):
-    """One of `donor`'s receipts by its key; Http404 for anyone else's or an unknown one."""
+    """One of `donor`'s receipts (cms.receipts) by its id; Http404 for anyone else's or an unknown one."""
     from cms.receipts import service
 
-    found = [r for r in service.receipts_of_donor(donor) or [] if receipt_key(r) == str(key)]
+    found = [r for r in service.receipts_of_donor(donor) if receipt_key(r) == str(key)]
     if not found:
         raise Http404
     return found[0]
@@ -504,7 +508,9 @@ class ResendReceiptView(DeskAction):
         return forms.NonceForm(data)
 
     def summary(self, form):
-        return [f"Envoyer une copie du reçu n° {receipt_number(self.receipt)} à {self.donor.email}."]
+        return [f"Envoyer une copie du reçu n°\u00a0{receipt_number(self.receipt)} à {self.donor.email}.",
+                "Le message est mis en file d'envoi\u00a0: son état (envoyé, ou en échec après plusieurs "
+                "tentatives) apparaît ensuite dans «\u00a0E-mails envoyés\u00a0» sur la page du donateur."]
 
     def perform(self, form):
         from cms.receipts import service
@@ -514,17 +520,26 @@ class ResendReceiptView(DeskAction):
         try:
             pdf = service.pdf_bytes(self.receipt)
         except LookupError:
-            raise Refused("Le fichier de ce reçu est introuvable : rien n'a été envoyé.", status=409) from None
-        number = receipt_number(self.receipt)
-        try:
-            mail.send("receipt_copy", to=self.donor.email, donor=self.donor,
-                      context={"number": number},  # JSON: the message is kept until the worker sends it
-                      attachments=[(f"recu-fiscal-{number}.pdf", pdf, "application/pdf")])
-        except (smtplib.SMTPException, OSError) as error:
-            logger.warning("receipt copy %s not sent: %s", number, type(error).__name__)
-            raise Refused("Le serveur de courriel n'a pas accepté le message : rien n'a été envoyé. "
-                          "Réessayez plus tard.", status=502) from None
-        return {"receipt": number}
+            raise Refused("Ce reçu a été purgé à l'issue de la durée légale de conservation\u00a0: rien "
+                          "n'a été envoyé.", status=409) from None
+        number, nonce = receipt_number(self.receipt), str(form.cleaned_data["nonce"])
+        # The donor's row locked (PostgreSQL) until the log entry is written: a double click waits, then
+        # finds its nonce logged, and the donor gets one copy, not two.
+        Donor.objects.select_for_update().filter(pk=self.donor.pk).first()
+        if ModelLogEntry.objects.filter(action=self.action, object_id=str(self.donor.pk),
+                                        data__nonce=nonce).exists():
+            raise Refused("Cette copie a déjà été mise en file d'envoi (formulaire envoyé deux fois)\u00a0: "
+                          "aucune autre copie n'est envoyée.", status=409)
+        # Queued, not sent here (cms/donors/mail.py): a mail server down cannot fail this click; the worker
+        # retries, and the donor's page shows the message's state in « E-mails envoyés ».
+        row = mail.send("receipt_copy", to=self.donor.email, donor=self.donor,
+                        context={"number": number},  # JSON: the message is kept until the worker sends it
+                        attachments=[(f"recu-fiscal-{number}.pdf", pdf, "application/pdf")])
+        if row is None:  # an erased donor: no address left to write to
+            raise Refused("Ce donateur a été effacé (RGPD) : aucune adresse où envoyer le reçu.", status=409)
+        self.queued = row
+        return {"receipt": number, "email": row.pk, "nonce": nonce}
 
     def success(self, form):
-        return f"Copie du reçu n° {receipt_number(self.receipt)} envoyée au donateur."
+        return (f"La copie du reçu n°\u00a0{receipt_number(self.receipt)} est en file d'envoi\u00a0: son état "
+                "apparaît dans «\u00a0E-mails envoyés\u00a0» ci-dessous.")

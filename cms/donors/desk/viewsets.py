@@ -194,39 +194,44 @@ class DonationIndexView(DeskAccessMixin, ReadOnlyMixin, generic.IndexView):
 
 # --- a donor's page and a gift's page -------------------------------------------------------------------
 
-def sent_emails_of(donor) -> list | None:
-    """The e-mails sent to this donor (`donors.SentEmail`, built by the mail piece), newest first; None while
-    that model does not exist. Guarded: it may name its fields differently, so only common ones are read."""
-    from django.apps import apps
+def _local(moment) -> str:
+    return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M") if moment else ""
 
-    try:
-        model = apps.get_model("donors", "SentEmail")
-    except LookupError:
-        return None
-    fields = {field.name for field in model._meta.get_fields()}
-    if "donor" not in fields:
-        return None
-    order = next((name for name in ("sent_at", "created_at", "queued_at") if name in fields), "pk")
+
+def sent_emails_of(donor) -> list:
+    """The donor's e-mails from the mail log (`donors.SentEmail`), newest queued first (a queued message has
+    no `sent_at` yet, so the order is by `created_at`): when it was queued and sent, its kind, subject,
+    status, attempts and, when it failed, the last error, so staff see whether a copy actually left."""
+    from cms.donors.models import SentEmail
+
     rows = []
-    for sent in model.objects.filter(donor=donor).order_by(f"-{order}")[:100]:
-        when = getattr(sent, order, None) if order != "pk" else None
-        rows.append({"when": timezone.localtime(when).strftime("%d/%m/%Y %H:%M") if when else "",
-                     "kind": str(getattr(sent, "get_kind_display", lambda: getattr(sent, "kind", ""))()),
-                     "subject": getattr(sent, "subject", "") or str(sent),
-                     "status": str(getattr(sent, "get_status_display", lambda: getattr(sent, "status", ""))())})
+    for sent in SentEmail.objects.filter(donor=donor).order_by("-created_at", "-id")[:100]:
+        rows.append({"queued": _local(sent.created_at), "sent": _local(sent.sent_at),
+                     "kind": KIND_LABELS.get(sent.kind, sent.kind), "subject": sent.subject or "—",
+                     "status": sent.get_status_display(), "status_code": sent.status, "attempts": sent.attempts,
+                     "error": sent.error.split(":", 1)[0] if sent.status == SentEmail.FAILED else ""})
     return rows
 
 
+KIND_LABELS = {"gift_thanks": "Remerciement (don ponctuel)", "monthly_thanks": "Confirmation de mensualité",
+               "monthly_payment_failed": "Mensualité refusée", "monthly_gift_ended": "Fin du don mensuel",
+               "receipt_copy": "Copie d'un reçu fiscal", "sign_in": "Lien de connexion à l'espace donateur"}
+
+
 def receipt_row(receipt) -> dict:
-    """What the donor's page shows of one receipt, whatever the receipts app names beyond `pk`/`number`."""
-    issued = next((getattr(receipt, name) for name in ("issued_at", "created_at", "issued_on")
-                   if getattr(receipt, name, None)), None)
-    amount, currency = getattr(receipt, "amount", None), getattr(receipt, "currency", "EUR") or "EUR"
-    kind = getattr(receipt, "get_kind_display", None)
-    return {"receipt": receipt, "number": actions.receipt_number(receipt), "key": actions.receipt_key(receipt),
-            "kind": str(kind() if callable(kind) else getattr(receipt, "kind", "") or ""),
-            "issued": (issued.strftime("%d/%m/%Y") if hasattr(issued, "strftime") else ""),
-            "amount": money(amount, currency, always_decimals=True) if isinstance(amount, int) else ""}
+    """What the donor's page shows of one receipt (cms.receipts.models.Receipt): a cancellation or a
+    replacement says which receipt it cancels or replaces, and a cancelled receipt says so."""
+    if receipt.document == receipt.CANCELLATION:
+        document = f"Annulation du reçu n° {receipt.cancels.number}" if receipt.cancels_id else "Annulation"
+    elif receipt.replaces_id:
+        document = f"Reçu rectificatif (remplace le n° {receipt.replaces.number})"
+    else:
+        document = "Reçu récapitulatif annuel" if receipt.scope == receipt.YEARLY else "Reçu"
+    return {"receipt": receipt, "number": receipt.number, "key": str(receipt.pk), "document": document,
+            "kind": receipt.get_kind_display(), "status": receipt.get_status_display(),
+            "issued": timezone.localtime(receipt.issued_at).strftime("%d/%m/%Y"),
+            "amount": money(receipt.amount, receipt.currency, always_decimals=True),
+            "resendable": receipt.purged_at is None}
 
 
 class DonorPageView(DeskAccessMixin, ReadOnlyMixin, generic.InspectView):

@@ -2,7 +2,7 @@
 
 Export: everything held about the donor, as JSON: the donor row, each gift (with the name and address given
 with it), the ledger rows of their gifts, their e-mail preferences, their sign-in links (dates only), the
-e-mails sent to them when the mail log exists (`donors.SentEmail`), their receipts (numbers and dates).
+e-mails sent to them (`donors.SentEmail`, without what a queued message holds), their receipts.
 
 Erasure, after a confirmation page:
 1. every active monthly gift is cancelled at Stripe first (if Stripe refuses or is down, nothing is erased
@@ -10,7 +10,8 @@ Erasure, after a confirmation page:
    e-mail of each of the donor's Stripe Customers are blanked there too;
 2. in one transaction, the personal data are replaced: the Donor's name and address blanked, its e-mail made
    unique and meaningless (`efface-<random>@efface.invalid`, a reserved domain that receives no mail),
-   each gift's name and address blanked, sign-in links deleted, sent e-mails' addresses blanked; an
+   each gift's name and address blanked, sign-in links deleted, the mail log's addresses, subjects and
+   errors blanked (a message still queued is never sent: it becomes failed); an
    `Erasure` row records that it happened (no personal data);
 3. kept: the gifts' amounts, dates and projects and every ledger row (the books), and the receipts (a
    tax document the association must keep six years; the receipts app purges them after that);
@@ -24,7 +25,6 @@ import logging
 import secrets
 
 import stripe
-from django.apps import apps
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.forms.models import model_to_dict
@@ -37,7 +37,7 @@ from cms.donations import gateway
 from cms.donations.models import Donation, Donor, LedgerEntry
 from cms.receipts import service as receipts
 
-from ..models import Erasure, MailPreferences, SignInLink
+from ..models import Erasure, MailPreferences, SentEmail, SignInLink
 from . import session
 from .session import donor_required
 from .views import context, receipt_row
@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 
 ERASED_NAME = "Donateur effacé"
 ERASED_DOMAIN = "efface.invalid"
+ERASED_MAIL = "Non envoyé : le donateur a demandé l’effacement de ses données (RGPD)."
 STRIPE_DOWN = ("Vos dons mensuels n’ont pas pu être arrêtés : le service de paiement ne répond pas. Rien n’a "
                "été effacé. Réessayez dans quelques minutes.")
 
@@ -56,13 +57,6 @@ def _row(obj, exclude=()) -> dict:
         if field.name not in exclude:
             data[field.name] = field.value_from_object(obj)
     return data
-
-
-def _sent_email_model():
-    try:
-        return apps.get_model("donors", "SentEmail")
-    except LookupError:
-        return None
 
 
 def export_data(donor: Donor) -> dict:
@@ -80,9 +74,8 @@ def export_data(donor: Donor) -> dict:
         "receipts": [{k: v for k, v in receipt_row(r).items() if k != "id"} | {"id": str(r.pk)}
                      for r in receipts.receipts_of_donor(donor) or []],
     }
-    sent = _sent_email_model()
-    if sent is not None and any(f.name == "donor" for f in sent._meta.get_fields()):
-        data["emails_sent"] = [_row(m, exclude=("donor",)) for m in sent.objects.filter(donor=donor)]
+    data["emails_sent"] = [_row(m, exclude=("donor", "context", "attachments"))  # no live sign-in link
+                           for m in SentEmail.objects.filter(donor=donor).order_by("created_at", "id")]
     return data
 
 
@@ -120,12 +113,12 @@ def erase(donor: Donor) -> int:
         Donation.objects.filter(donor=donor).update(donor_name="", address_line1="", postal_code="", city="",
                                                     country="")
         SignInLink.objects.filter(donor=donor).delete()
-        sent = _sent_email_model()
-        if sent is not None and any(f.name == "donor" for f in sent._meta.get_fields()):
-            blank = {f.name: "" for f in sent._meta.concrete_fields
-                     if f.name in ("to", "recipient", "email", "address") and hasattr(f, "max_length")}
-            if blank:
-                sent.objects.filter(donor=donor).update(**blank)
+        # The mail log keeps that a message of a kind was sent and when, nothing about whom: the address,
+        # the subject (it may name an amount or the donor), the error (an SMTP error quotes the address),
+        # and what a message not yet sent holds (its context, a receipt's PDF): a queued one is never sent.
+        SentEmail.objects.filter(donor=donor).update(recipient="", subject="", error="", context={}, attachments=[])
+        SentEmail.objects.filter(donor=donor, status=SentEmail.QUEUED).update(status=SentEmail.FAILED,
+                                                                               error=ERASED_MAIL)
         Erasure.objects.create(donor=donor, canceled_subscriptions=len(active))
     return len(active)
 

@@ -39,12 +39,18 @@ def gift_row(donation: Donation) -> dict:
 
 
 def receipt_row(receipt) -> dict:
-    """The receipts app's model is built in parallel: read what it has, by the names its interface uses."""
-    amount, currency = getattr(receipt, "amount", None), getattr(receipt, "currency", "EUR")
-    kind = getattr(receipt, "get_kind_display", None)
-    return {"id": str(receipt.pk), "number": getattr(receipt, "number", "") or str(receipt.pk),
-            "date": getattr(receipt, "issued_at", None) or getattr(receipt, "date", None),
-            "kind": kind() if callable(kind) else "", "amount": money(amount, currency) if amount else ""}
+    """What the donor sees of one receipt (cms.receipts.models.Receipt): a cancellation is named as such,
+    so that a donor never takes the cancellation of a refunded gift for a receipt to declare."""
+    if receipt.document == receipt.CANCELLATION:
+        kind = "annulation"
+    elif receipt.status == receipt.CANCELLED:
+        kind = "annulé"
+    elif receipt.replaces_id:
+        kind = "rectificatif"
+    else:
+        kind = "récapitulatif annuel" if receipt.scope == receipt.YEARLY else ""
+    return {"id": str(receipt.pk), "number": receipt.number, "date": receipt.issued_at, "kind": kind,
+            "amount": money(receipt.amount, receipt.currency), "purged": receipt.purged_at is not None}
 
 
 def _donor_receipts(donor) -> list:
@@ -60,7 +66,7 @@ def home(request):
     by_donation = {str(row["donation"].pk): row for row in gifts}
     other_receipts = []
     for receipt in _donor_receipts(donor):
-        row = by_donation.get(str(getattr(receipt, "donation_id", "") or ""))
+        row = by_donation.get(str(receipt.donation_id or ""))
         (row["receipts"] if row else other_receipts).append(receipt_row(receipt))
     return render(request, "donors/space/home.html", context(
         request, gifts=gifts, other_receipts=other_receipts, notice=request.GET.get("ok", "")[:20]))
@@ -79,7 +85,7 @@ def receipt_pdf(request, receipt_id: str):
         content = receipts.pdf_bytes(receipt)
     except LookupError:
         raise Http404 from None
-    number = re.sub(r"[^A-Za-z0-9-]", "-", str(getattr(receipt, "number", "") or receipt.pk))
+    number = re.sub(r"[^A-Za-z0-9-]", "-", receipt.number)
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="recu-fiscal-{number}.pdf"'
     return response
