@@ -125,13 +125,18 @@ def deliver(email_id: int) -> str:
         if row.attempts > len(delays):
             return _failed(row, _describe(exc), subject)
         delay = delays[row.attempts - 1]
-        SentEmail.objects.filter(pk=row.pk).update(subject=subject[:300], error=_describe(exc))
+        SentEmail.objects.filter(pk=row.pk, status=SentEmail.QUEUED).update(subject=subject[:300],
+                                                                            error=_describe(exc))
         log.warning("e-mail %s (%s): attempt %s failed (%s), next in %s s", row.pk, row.kind, row.attempts,
                     type(exc).__name__, delay)
         enqueue_delivery(row.pk, delay)
         return SentEmail.QUEUED
-    SentEmail.objects.filter(pk=row.pk).update(status=SentEmail.SENT, sent_at=timezone.now(), subject=subject[:300],
-                                               error="", context={}, attachments=[])
+    # Only a row still queued gets the subject back: an erasure (space/gdpr.py) that came while this message
+    # was on the wire has blanked it, and it stays blank (the message did leave: its date says so).
+    if not SentEmail.objects.filter(pk=row.pk, status=SentEmail.QUEUED).update(
+            status=SentEmail.SENT, sent_at=timezone.now(), subject=subject[:300], error="", context={},
+            attachments=[]):
+        SentEmail.objects.filter(pk=row.pk).update(sent_at=timezone.now())
     return SentEmail.SENT
 
 
@@ -142,8 +147,8 @@ def _describe(exc: Exception) -> str:
 def _failed(row, error: str, subject: str = "") -> str:
     from .models import SentEmail
 
-    SentEmail.objects.filter(pk=row.pk).update(status=SentEmail.FAILED, error=error, subject=subject[:300],
-                                               context={}, attachments=[])
+    SentEmail.objects.filter(pk=row.pk, status=SentEmail.QUEUED).update(
+        status=SentEmail.FAILED, error=error, subject=subject[:300], context={}, attachments=[])
     # The id and the kind only: the address is personal data, and logs are no place for it.
     log.error("e-mail %s (%s) failed after %s attempt(s): %s", row.pk, row.kind, row.attempts,
               error.split(":")[0])
