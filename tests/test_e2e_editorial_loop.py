@@ -14,8 +14,6 @@ import html
 import json
 import re
 import shutil
-import subprocess
-import sys
 import threading
 from urllib.parse import parse_qs, urlsplit
 
@@ -24,7 +22,7 @@ import requests
 from playwright.sync_api import expect
 
 from site_builder.serve import make_server
-from tests.conftest import REPO, CmsServer, free_port, wait_until
+from tests.conftest import CmsServer, free_port, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -39,25 +37,12 @@ SCREENSHOT_FOR_THE_LEAD = "/tmp/preview-screenshot.png"
 def loop_cms(tmp_path_factory):
     """A CMS of its own, its site built once, and its publishing worker running."""
     server = CmsServer(tmp_path_factory.mktemp("loop-cms")).start()
-    worker = None
     try:
         server.manage("build_site", "--now", "--full")
-        server.worker_log_path = server.workdir / "worker.log"
-        worker_log = open(server.worker_log_path, "w")
-        worker = subprocess.Popen([sys.executable, str(REPO / "cms" / "manage.py"), "publishing_worker",
-                                   "--interval", "0.2"], env=server.env, stdout=worker_log,
-                                  stderr=subprocess.STDOUT)
+        server.start_worker("--interval", "0.2")
         yield server
     finally:
-        if worker is not None:
-            worker.terminate()
-            try:
-                worker.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait(timeout=5)
-            worker_log.close()
-        server.stop()
+        server.stop()  # the worker too
 
 
 @pytest.fixture(scope="module")
