@@ -210,3 +210,41 @@ def test_without_javascript_the_thank_you_page_is_generic_and_true(site, nojs):
     text = nojs.locator("main").inner_text()
     assert "figure déjà" not in text and "s’affiche ici lorsque JavaScript est activé" in text
     assert nojs.locator("[data-gift]").is_hidden()
+
+
+def company_row(cms_server, email) -> str:
+    return cms_server.shell(
+        "from cms.donations.models import Donation\n"
+        f"d = Donation.objects.get(donor__email='{email}')\n"
+        "print(d.wants_receipt, d.donor_company, d.company_legal_form, d.company_siren, d.city, sep='|')").strip()
+
+
+def test_with_javascript_a_company_gives_with_its_siren_for_a_cerfa_16216(site, cms_server, project_slug, phone):
+    """The form's "au nom d'une entreprise" part reaches the gift (the receipt is then a Cerfa 16216); a SIREN
+    whose check digit is wrong is refused in French before any card is asked for, and nothing is recorded."""
+    page = phone
+    email = f"societe-{uuid.uuid4().hex[:6]}@example.org"
+    page.goto(f"{site}/projets/{project_slug}/")
+    form = page.locator("form[data-donate]").first
+    form.locator("label.df-tile--amount").first.click()
+    form.locator("[name=name]").fill("Awa Diallo")
+    form.locator("[name=email]").fill(email)
+    form.locator("[name=wants_receipt]").check()
+    for name, value in {"address_line1": "3 rue des Lilas", "address_postal_code": "75011",
+                        "address_city": "Paris"}.items():
+        form.locator(f"[name={name}]").fill(value)
+    form.locator("[data-company] summary").click()
+    form.locator("[name=company_name]").fill("Boulangerie Diallo")
+    form.locator("[name=company_legal_form]").fill("SARL")
+    form.locator("[name=company_siren]").fill("123 456 788")  # check digit wrong (Luhn)
+    form.locator("[data-submit]").click()
+    error = form.locator("[data-error=company_siren]")
+    error.filter(has_text="SIREN").wait_for(timeout=10000)
+    assert "9 chiffres" in error.inner_text()
+    assert cms_server.shell("from cms.donations.models import Donation\n"
+                            f"print(Donation.objects.filter(donor__email='{email}').count())").strip() == "0"
+    shot(page, "company-siren-error", form.locator("[data-address]"))
+    form.locator("[name=company_siren]").fill("732 829 320")  # a valid SIREN
+    form.locator("[data-submit]").click()
+    form.locator("[data-card-mount] input").first.wait_for(timeout=15000)
+    assert company_row(cms_server, email) == "True|Boulangerie Diallo|SARL|732829320|Paris"

@@ -83,6 +83,8 @@
           if (!val(n)) errs[n] = l + ' est nécessaire pour le reçu fiscal.';
         });
         body.address = {line1: val('address_line1'), postal_code: val('address_postal_code'), city: val('address_city'), country: val('address_country') || 'FR'};
+        if (val('company_name') || val('company_legal_form') || val('company_siren')) // a company's gift: all three (the server checks the SIREN)
+          Object.assign(body, {company_name: val('company_name'), company_legal_form: val('company_legal_form'), company_siren: val('company_siren')});
       }
       return {body, errs};
     }
