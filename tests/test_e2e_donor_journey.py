@@ -148,8 +148,10 @@ def test_give_receive_the_receipt_then_manage_the_monthly_gift_in_the_donor_spac
     assert attached.startswith(b"%PDF")
     text = pdf_text(attached)
     assert number in text and "Awa Diallo" in text and "3 rue des Lilas" in text and "75011" in text
-    assert money(amount, "EUR").replace("\xa0", " ") in text
-    assert amount_in_words(amount, "EUR") in text
+    figures = money(amount, "EUR", always_decimals=True).replace("\xa0", " ").replace("\u202f", " ")
+    assert f"Montant : {figures}" in text  # "30,00 €"
+    assert f"Somme en toutes lettres : {amount_in_words(amount, 'EUR')}" in text
+    assert "Nom et prénom : Awa Diallo" in text
     assert number in text_of(message)  # the message says which receipt is attached
 
     # 2. a monthly gift, same donor

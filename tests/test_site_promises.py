@@ -141,3 +141,17 @@ def test_the_templates_keep_the_promises_the_code_keeps():
     urls = (REPO / "cms" / "donors" / "space" / "urls.py").read_text(encoding="utf-8")
     for route in ("recus/", "pause/", "arret/", "montant/"):
         assert route in urls, route
+
+
+def test_the_donor_e_mails_and_space_promise_nothing_the_code_does_not_do():
+    """The e-mails and the donor space's pages (cms/donors/templates) say what the site's pages say: the
+    yearly summary receipt is established in January and downloaded from the space; nothing e-mails it."""
+    problems = []
+    for path in sorted((REPO / "cms" / "donors" / "templates" / "donors").rglob("*.*")):
+        if path.suffix not in (".txt", ".html"):
+            continue
+        text = " ".join(re.sub(r"<[^>]+>", " ", path.read_text(encoding="utf-8")).replace("&nbsp;", " ").split())
+        problems += [f"{path.relative_to(REPO)}: {p!r}" for p in BROKEN_PROMISES if re.search(p, text, re.I)]
+    assert problems == []
+    monthly = (REPO / "cms" / "donors" / "templates" / "donors" / "emails" / "monthly_thanks.txt").read_text()
+    assert "établi en janvier de l'année prochaine : vous le téléchargerez dans votre espace donateur" in monthly
