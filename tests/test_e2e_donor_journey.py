@@ -201,6 +201,12 @@ def test_give_receive_the_receipt_then_manage_the_monthly_gift_in_the_donor_spac
         if axe_source:
             failures += [f"{path} {v}" for v in axe_violations(narrow, axe_source)]
     narrow.goto(site + "/donate/espace/")
+    # the gift cards use the width: aligned with the title, not indented as a bulleted list
+    title_x, card_x = narrow.evaluate("[document.querySelector('main h1').getBoundingClientRect().left, "
+                                      "document.querySelector('.space-gift').getBoundingClientRect().left]")
+    assert abs(card_x - title_x) <= 2, (title_x, card_x)
+    listed = narrow.locator("main").inner_text()
+    assert "(particulier (" not in listed and re.search(r"\b1 [a-zé]+ 20\d\d", listed) is None  # "1er"
     shot = journey.shots / "donor-space-360.png"
     narrow.screenshot(path=str(shot), full_page=True)
     print(f"donor space at 360 px: {shot}")
