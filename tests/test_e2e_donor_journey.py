@@ -19,8 +19,6 @@ the proxy (so the e-mailed links are the site's), and the site built from that C
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import threading
 import types
 import uuid
@@ -29,9 +27,10 @@ import pytest
 import requests
 
 from tests import cms_databases
-from tests.conftest import REPO, CmsServer, LocalStripe, free_port, wait_until
+from tests.conftest import CmsServer, LocalStripe, free_port, wait_until
 from tests.donor_space_helpers import link_in
 from tests.smtp_server import attachments_of, text_of
+from tests.test_donor_mail_worker import start_worker
 from tests.test_donor_space_monthly import SubscriptionExtrasStripe
 from tests.test_e2e_accessibility import AXE, AXE_TAGS
 from tests.test_e2e_giving import fill_card
@@ -52,9 +51,7 @@ def journey(tmp_path_factory, smtp_server):
     workdir = tmp_path_factory.mktemp("journey-cms")
     cms = CmsServer(workdir, stripe=facade, start_from=cms_databases.DEMO,
                     extra_env={**smtp_server.env, "SITE_BASE_URL": site}).start()
-    worker_log = open(workdir / "worker.log", "w")
-    worker = subprocess.Popen([sys.executable, str(REPO / "cms" / "manage.py"), "publishing_worker"],
-                              env=cms.env, stdout=worker_log, stderr=subprocess.STDOUT)
+    worker = start_worker(cms, workdir / "worker.log")  # sends the e-mails, as in production
     out = tmp_path_factory.mktemp("journey-site") / "public"
     build(cms.api, out, base_url=site, cache_dir=out.parent / "cache")
     proxy = make_server(out, site_port, proxies={"/donate/": cms.url})
@@ -64,7 +61,6 @@ def journey(tmp_path_factory, smtp_server):
     proxy.shutdown()
     worker.terminate()
     worker.wait(timeout=15)
-    worker_log.close()
     cms.stop()
     adapter.stop()
     stripe_server.stop()

@@ -20,6 +20,7 @@ import requests
 from tests import cms_databases
 from tests.conftest import CmsServer, LocalStripe, free_port, wait_until
 from tests.donor_space_helpers import link_in
+from tests.test_donor_mail_worker import start_worker
 from tests.smtp_server import text_of
 from tests.test_donor_space_monthly import SubscriptionExtrasStripe
 from tests.test_e2e_giving import fill_card
@@ -38,13 +39,18 @@ def space_site(tmp_path_factory, smtp_server):
     site_port = free_port()
     site = f"http://127.0.0.1:{site_port}"
     facade = types.SimpleNamespace(url=adapter.url, register_webhook=stripe_server.register_webhook)
-    cms = CmsServer(tmp_path_factory.mktemp("space-cms"), stripe=facade, start_from=cms_databases.DEMO,
+    workdir = tmp_path_factory.mktemp("space-cms")
+    cms = CmsServer(workdir, stripe=facade, start_from=cms_databases.DEMO,
                     extra_env={**smtp_server.env, "SITE_BASE_URL": site}).start()
+    # the e-mails (the sign-in link among them) are sent by the worker, a process of its own
+    worker = start_worker(cms, workdir / "worker.log")
     empty = tmp_path_factory.mktemp("space-site")
     proxy = make_server(empty, site_port, proxies={"/donate/": cms.url})
     threading.Thread(target=proxy.serve_forever, daemon=True).start()
     yield types.SimpleNamespace(url=site, cms=cms, stripe=stripe_server)
     proxy.shutdown()
+    worker.terminate()
+    worker.wait(timeout=15)
     cms.stop()
     adapter.stop()
     stripe_server.stop()
@@ -87,7 +93,7 @@ def test_sign_in_from_the_mail_then_lower_and_stop_a_monthly_gift(space_site, sm
     page.fill("input[name=email]", email)
     page.click("button[type=submit]")
     assert "Vérifiez vos e-mails" in page.locator("h1").inner_text()
-    message = smtp_server.wait_for(to=email, subject="lien de connexion")
+    message = smtp_server.wait_for(to=email, subject="lien de connexion", timeout=180)  # the worker's start
     text = text_of(message)
     assert f"{site}/donate/espace/lien/" in text  # the site's own domain
     link = link_in(text)
