@@ -20,6 +20,7 @@ from cms.donors.space.session import SESSION_KEY
 from cms.receipts import service as receipts_service
 from tests.donor_space_helpers import SPACE, link_in, make_donor, make_gift, sign_in_as
 from tests.smtp_server import html_of, text_of
+from tests.test_donor_mail import run_worker  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -34,10 +35,13 @@ def space_settings(settings):
 
 # --- asking for a link -----------------------------------------------------------------------------------
 
-def test_known_and_unknown_addresses_get_the_same_answer_and_only_the_donor_gets_mail(client, smtp_mailbox):
+def test_known_and_unknown_addresses_get_the_same_answer_and_only_the_donor_gets_mail(
+        client, smtp_mailbox, django_capture_on_commit_callbacks, run_worker):
     make_donor()
-    known = client.post(ASK, {"email": "  Awa@Example.org "})
-    unknown = client.post(ASK, {"email": "nobody@example.org"})
+    with django_capture_on_commit_callbacks(execute=True):  # the mail is queued once the task commits
+        known = client.post(ASK, {"email": "  Awa@Example.org "})
+        unknown = client.post(ASK, {"email": "nobody@example.org"})
+    run_worker()  # the worker delivers it (cms/donors/mail.py)
     assert known.status_code == unknown.status_code == 200
     assert known.content == unknown.content  # byte for byte: nothing tells them apart
     assert "Vérifiez vos e-mails" in known.content.decode()
@@ -53,7 +57,7 @@ def test_known_and_unknown_addresses_get_the_same_answer_and_only_the_donor_gets
     assert not SignInLink.objects.filter(token_hash=token).exists()
 
 
-def test_the_lookup_runs_after_the_response(rf, smtp_mailbox):
+def test_the_lookup_runs_after_the_response(rf, smtp_mailbox, django_capture_on_commit_callbacks, run_worker):
     """Same timing for known and unknown addresses: the request itself reads no donor and writes no link;
     the task does both once the response is sent (core/after_response.py, as a WSGI server runs it)."""
     from django.contrib.sessions.backends.db import SessionStore
@@ -73,8 +77,10 @@ def test_the_lookup_runs_after_the_response(rf, smtp_mailbox):
         assert response.status_code == 200
         assert not [q for q in queries.captured_queries if "donor" in q["sql"].lower()], email
         assert len(after_response._local.pending) == 1
-        after_response.run_collected()
+        with django_capture_on_commit_callbacks(execute=True):
+            after_response.run_collected()
     assert SignInLink.objects.count() == 1
+    run_worker()
     smtp_mailbox.wait_for(to="awa@example.org")
     assert smtp_mailbox.find(to="nobody@example.org") == []
 
