@@ -124,6 +124,9 @@ def test_a_monthly_transfer_is_a_standing_order_and_a_monthly_cheque_is_refused(
     assert monthly.status_code == 303
     text = visible_text(client.get(monthly["Location"]).content.decode())
     assert "virement permanent mensuel" in text and "par mois" in text
+    # each transfer is thanked when recorded; the receipt is the yearly summary, not a PDF per month
+    assert "puis un autre à chaque virement reçu" in text and "reçu fiscal récapitulatif, établi en janvier" in text
+    assert "reçu fiscal en PDF" not in text
     refused = pledge(client, plan="monthly", payment_method="cheque", email="b@example.org")
     assert refused.status_code == 400
     assert "Un don mensuel ne se fait pas par chèque" in refused.content.decode()
