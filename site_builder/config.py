@@ -33,6 +33,7 @@ DEFAULT_BASE_URL = "http://127.0.0.1:8080"
 
 DONATE_URL = "/donner/"  # the giving page (form for any project), made by the builder
 THANK_YOU_URL = "/donner/merci/"  # where a gift lands (`?don=<id>`), made by the builder
+DONOR_SPACE_URL = "/donate/espace/"  # the donor space, on the site's own domain (its /donate/ proxy)
 TOTALS_PATH = "/donate/totals.json"  # the donation endpoint's live totals, under its origin
 # The donation endpoint's paths the site's forms and scripts call (cms/donations/API.md), under its origin.
 DONATE_ENDPOINT_PATHS = {"pay_url": "/donate/pay/", "intents_url": "/donate/api/intents/",

@@ -29,6 +29,10 @@ def load_pages(root: Path) -> dict[str, Page]:
     return pages
 
 
+# Served by the CMS through the site's /donate/ proxy (site_builder/serve.py, the CDN), not files of the build.
+ENDPOINT_PREFIX = "/donate/"
+
+
 def resolve(root: Path, url: str) -> Path:
     path = urlsplit(url).path
     target = root / path.lstrip("/")
@@ -43,6 +47,8 @@ def internal(url: str, base_url: str) -> str | None:
         return url[len(base_url):] or "/"
     parts = urlsplit(url)
     if parts.scheme or parts.netloc:
+        return None
+    if url.startswith(ENDPOINT_PREFIX):  # the CMS's donation endpoint and donor space, behind the proxy
         return None
     return url
 

@@ -84,10 +84,14 @@ def test_a_transfer_is_recorded_as_pledged_with_a_reference_and_no_stripe_call(c
     text = visible_text(page.content.decode())
     for expected in ("FR76 3000 6000 0112 3456 7890 189", "DEMOFRPPXXX", "Vision d'Amour (compte de démonstration)",
                      "42 €", donation.reference, "Puits de Kaya", "dès que nous aurons reçu votre virement",
-                     "n’envoie pas encore d’e-mail", "Site de démonstration", "reçu fiscal est enregistrée"):
+                     "Quand l’équipe enregistre votre virement, vous recevez un e-mail de remerciement, avec votre reçu "
+                     "fiscal en PDF si votre adresse postale est complète", "montre votre don une fois le paiement reçu",
+                     "Site de démonstration"):
         assert expected in text, expected
     assert "Awa" not in text and "awa@" not in text  # the page is reached by id alone: nothing personal
     assert promise_problems(text, "pledge page") == []
+    soup = BeautifulSoup(page.content.decode(), "html.parser")
+    assert soup.select_one('a[href$="/donate/espace/"]') is not None  # the donor space, linked
 
 
 def test_a_cheque_says_payee_address_and_reference_on_the_back(client, fake_stripe, project):
@@ -98,6 +102,9 @@ def test_a_cheque_says_payee_address_and_reference_on_the_back(client, fake_stri
     for expected in ("À l’ordre de Vision d'Amour", "Au dos du chèque " + donation.reference,
                      "12 rue de la Démonstration", "75011 Paris", "42 €"):
         assert expected in text, expected
+    # no receipt asked: the thank-you is promised, the receipt is not
+    assert "Quand l’équipe enregistre votre chèque, vous recevez un e-mail de remerciement." in text
+    assert "reçu fiscal en PDF" not in text
 
 
 def test_the_site_settings_give_the_bank_details(client, fake_stripe, project):
@@ -117,6 +124,9 @@ def test_a_monthly_transfer_is_a_standing_order_and_a_monthly_cheque_is_refused(
     assert monthly.status_code == 303
     text = visible_text(client.get(monthly["Location"]).content.decode())
     assert "virement permanent mensuel" in text and "par mois" in text
+    # each transfer is thanked when recorded; the receipt is the yearly summary, not a PDF per month
+    assert "puis un autre à chaque virement reçu" in text and "reçu fiscal récapitulatif, établi en janvier" in text
+    assert "reçu fiscal en PDF" not in text
     refused = pledge(client, plan="monthly", payment_method="cheque", email="b@example.org")
     assert refused.status_code == 400
     assert "Un don mensuel ne se fait pas par chèque" in refused.content.decode()

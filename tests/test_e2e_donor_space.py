@@ -88,7 +88,7 @@ def test_sign_in_from_the_mail_then_lower_and_stop_a_monthly_gift(space_site, sm
     page.fill("input[name=email]", email)
     page.click("button[type=submit]")
     assert "Vérifiez vos e-mails" in page.locator("h1").inner_text()
-    message = smtp_server.wait_for(to=email, subject="lien de connexion", timeout=90)  # meets the worker starting up
+    message = smtp_server.wait_for(to=email, subject="lien de connexion", timeout=180)  # meets the worker starting up
     text = text_of(message)
     assert f"{site}/donate/espace/lien/" in text  # the site's own domain
     link = link_in(text)

@@ -9,7 +9,7 @@ templates leave its links out.
 
 from __future__ import annotations
 
-from ..config import DONATE_URL, THANK_YOU_URL, BuildConfig
+from ..config import DONATE_URL, DONOR_SPACE_URL, THANK_YOU_URL, BuildConfig
 from ..feeds import FEED_PATH
 from .context import PagesByKind
 
@@ -51,6 +51,7 @@ def donate_settings(config: BuildConfig, rules: dict, open_projects: list[dict])
     return {
         "api_base": config.donate_api_base,
         **config.donate_endpoints,
+        "space_url": DONOR_SPACE_URL,  # where donors see, change or stop their gifts
         "min_amount": {c: r["minAmount"] for c, r in rules.items()},
         "max_amount": {c: r["maxAmount"] for c, r in rules.items()},
         "fee_rate_bp": next(iter(rules.values()), {}).get("feeRateBp", 0),

@@ -32,7 +32,7 @@ from cms.donations.models import Donation
 from vda_base.money import minor_units, money
 
 from .session import donor_required
-from .views import context, project_title
+from .views import context, day_fr, project_title
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +79,7 @@ def _page(request, donation, *, status=200, **extra):
     state = _stripe_state(donation) if _manageable(donation) else {}
     return render(request, "donors/space/monthly.html", context(
         request, gift=donation, project=project_title(donation), amount=money(donation.total, donation.currency),
+        since=day_fr(donation.created_at),
         manageable=_manageable(donation), stripe=state, amount_form=extra.pop("amount_form", None) or AmountForm(
             currency=donation.currency), **extra), status=status)
 

@@ -31,11 +31,26 @@ def project_title(donation: Donation) -> str:
     return donation.project.title if donation.project_id and donation.project else "Fonds général"
 
 
+def day_fr(value) -> str:
+    """A date as a French reader writes it ("1er décembre 2026"), for a datetime (in the organisation's
+    time zone) or a date; "" for none. Django's "j F Y" writes "1 décembre"."""
+    import datetime as dt
+
+    from ..notices import MONTHS, date_fr
+
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return date_fr(value)
+    return f"{'1er' if value.day == 1 else value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
 def gift_row(donation: Donation) -> dict:
     """What the list shows of one gift (no name or address: the page is already theirs, but less is less)."""
     return {"donation": donation, "project": project_title(donation),
             "amount": money(donation.total, donation.currency), "monthly": donation.frequency == "monthly",
-            "status": donation.get_status_display(), "reference": donation.reference, "receipts": []}
+            "status": donation.get_status_display(), "reference": donation.reference, "receipts": [],
+            "date": day_fr(donation.created_at)}
 
 
 def receipt_row(receipt) -> dict:
@@ -49,7 +64,7 @@ def receipt_row(receipt) -> dict:
         kind = "rectificatif"
     else:
         kind = "récapitulatif annuel" if receipt.scope == receipt.YEARLY else ""
-    return {"id": str(receipt.pk), "number": receipt.number, "date": receipt.issued_at, "kind": kind,
+    return {"id": str(receipt.pk), "number": receipt.number, "date": day_fr(receipt.issued_at), "kind": kind,
             "amount": money(receipt.amount, receipt.currency), "purged": receipt.purged_at is not None}
 
 
