@@ -717,11 +717,8 @@ def test_an_offline_gift_submitted_five_times_at_once_is_one_gift():
 
 
 @CONCURRENT
+@pytest.mark.postgresql  # row locks (SELECT … FOR UPDATE): PostgreSQL, the production database
 def test_a_refund_double_clicked_five_times_at_once_refunds_once(stripe_server):
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks (SELECT … FOR UPDATE) need PostgreSQL, the production database")
     user = User.objects.create_user("caisse", "caisse@example.org", "pw")
     user.groups.add(Group.objects.get(name="Dons"))
     donor = Donor.objects.create(email="awa@example.org", name="Awa Diallo")
@@ -737,11 +734,8 @@ def test_a_refund_double_clicked_five_times_at_once_refunds_once(stripe_server):
 
 
 @CONCURRENT
+@pytest.mark.postgresql  # row locks (SELECT … FOR UPDATE): PostgreSQL, the production database
 def test_a_receipt_copy_double_clicked_five_times_at_once_is_queued_once():
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks (SELECT … FOR UPDATE) need PostgreSQL, the production database")
     user = User.objects.create_user("caisse", "caisse@example.org", "pw")
     user.groups.add(Group.objects.get(name="Dons"))
     donor = Donor.objects.create(email="awa@example.org", name="Awa Diallo")
