@@ -359,7 +359,7 @@ def pay_page(request):
 
 
 
-ASSETS = {"css/site.css", "css/donate.css", "js/donate.js", "img/favicon.svg"}
+ASSETS = {"css/site.css", "css/donate.css", "css/space.css", "js/donate.js", "img/favicon.svg"}  # space.css: the donor space
 
 
 @require_GET
