@@ -324,14 +324,16 @@ class CmsServer:
 
     def stop(self) -> None:
         worker = getattr(self, "worker", None)
-        if worker is not None and worker.poll() is None:
-            worker.terminate()
-            try:
-                worker.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait(timeout=5)
+        if worker is not None:
+            if worker.poll() is None:
+                worker.terminate()
+                try:
+                    worker.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
+                    worker.wait(timeout=5)
             self._worker_log.close()
+            self.worker = None
         if self.process:
             self.process.terminate()
             self.process.wait(timeout=10)

@@ -5,14 +5,12 @@ NOTIFY on PostgreSQL, a short poll on SQLite). The webhook answers without waiti
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 
 import pytest
 import requests
 
-from tests.conftest import REPO, CmsServer, free_port
+from tests.conftest import CmsServer, free_port
 from tests.smtp_server import html_of, text_of
 from tests.stripe_events import event, payment_intent, sign
 
@@ -35,12 +33,6 @@ print(json.dumps([[e.kind, e.status, e.attempts, e.error[:80]] for e in SentEmai
 """
 
 
-def start_worker(server: CmsServer, log_path) -> subprocess.Popen:
-    log = open(log_path, "w")
-    return subprocess.Popen([sys.executable, str(REPO / "cms" / "manage.py"), "publishing_worker"],
-                            env=server.env, stdout=log, stderr=subprocess.STDOUT)
-
-
 def pay(server: CmsServer, gift: dict, pi: str) -> tuple[requests.Response, float]:
     payload = event("payment_intent.succeeded", payment_intent(pi, amount=4200, project=gift["slug"],
                                                                donation=gift["id"]))
@@ -57,10 +49,9 @@ def log_rows(server: CmsServer) -> list:
 def test_the_publishing_worker_sends_the_thank_you(tmp_path, smtp_server):
     smtp_server.clear()
     server = CmsServer(tmp_path, extra_env={**smtp_server.env, "DONOR_SPACE_URL": "https://dons.example.org/donate/espace/"})
-    worker = None
     try:
         server.start()
-        worker = start_worker(server, tmp_path / "worker.log")
+        worker = server.start_worker()
         first = json.loads(server.shell(SETUP.format(email="first@example.org", pi="pi_worker0")).strip().splitlines()[-1])
         gift = json.loads(server.shell(SETUP.format(email="awa@example.org", pi="pi_worker1")).strip().splitlines()[-1])
         assert pay(server, first, "pi_worker0")[0].status_code == 200
@@ -72,11 +63,8 @@ def test_the_publishing_worker_sends_the_thank_you(tmp_path, smtp_server):
         arrived = time.monotonic() - started
         assert worker.poll() is None, "the worker exited"
     finally:
-        if worker is not None:
-            worker.terminate()
-            worker.wait(timeout=15)
         rows = log_rows(server) if server.process else []
-        server.stop()
+        server.stop()  # the worker too
     print(f"webhook answered in {elapsed * 1000:.0f} ms; the thank-you arrived {arrived:.2f} s later")
     assert "Merci pour votre don de 42\u00a0€" in str(message["Subject"])
     text = text_of(message)
@@ -93,10 +81,9 @@ def test_with_the_mail_server_down_the_webhook_is_fast_and_the_worker_records_th
     dead = free_port()
     server = CmsServer(tmp_path, extra_env={"EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(dead), "EMAIL_USE_TLS": "0",
                                             "MAIL_RETRY_DELAYS": "0,1", "EMAIL_TIMEOUT": "2"})
-    worker = None
     try:
         server.start()
-        worker = start_worker(server, tmp_path / "worker.log")
+        server.start_worker()
         gift = json.loads(server.shell(SETUP.format(email="down@example.org", pi="pi_worker2")).strip().splitlines()[-1])
         response, elapsed = pay(server, gift, "pi_worker2")
         assert response.status_code == 200
@@ -108,10 +95,7 @@ def test_with_the_mail_server_down_the_webhook_is_fast_and_the_worker_records_th
             assert time.monotonic() < deadline, rows
             time.sleep(0.5)
     finally:
-        if worker is not None:
-            worker.terminate()
-            worker.wait(timeout=15)
-        server.stop()
+        server.stop()  # the worker too
     print(f"webhook answered in {elapsed * 1000:.0f} ms with the mail server down")
     assert elapsed < 2.0
     kind, status, attempts, error = rows[0]

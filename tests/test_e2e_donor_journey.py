@@ -30,7 +30,6 @@ from tests import cms_databases
 from tests.conftest import CmsServer, LocalStripe, free_port, wait_until
 from tests.donor_space_helpers import link_in
 from tests.smtp_server import attachments_of, text_of
-from tests.test_donor_mail_worker import start_worker
 from tests.test_donor_space_monthly import SubscriptionExtrasStripe
 from tests.test_e2e_accessibility import AXE, AXE_TAGS
 from tests.test_e2e_giving import fill_card
@@ -51,7 +50,7 @@ def journey(tmp_path_factory, smtp_server):
     workdir = tmp_path_factory.mktemp("journey-cms")
     cms = CmsServer(workdir, stripe=facade, start_from=cms_databases.DEMO,
                     extra_env={**smtp_server.env, "SITE_BASE_URL": site}).start()
-    worker = start_worker(cms, workdir / "worker.log")  # sends the e-mails, as in production
+    worker = cms.start_worker()  # sends the e-mails, as in production
     out = tmp_path_factory.mktemp("journey-site") / "public"
     build(cms.api, out, base_url=site, cache_dir=out.parent / "cache")
     proxy = make_server(out, site_port, proxies={"/donate/": cms.url})
@@ -59,9 +58,7 @@ def journey(tmp_path_factory, smtp_server):
     yield types.SimpleNamespace(url=site, cms=cms, stripe=stripe_server, worker=worker,
                                 shots=tmp_path_factory.mktemp("journey-shots"))
     proxy.shutdown()
-    worker.terminate()
-    worker.wait(timeout=15)
-    cms.stop()
+    cms.stop()  # the worker too
     adapter.stop()
     stripe_server.stop()
 
