@@ -2,8 +2,13 @@
 ended. Each signal is sent once the transaction that wrote it has committed (never for a redelivered
 event, which writes nothing), so a receiver may enqueue work (a receipt, an e-mail) that reads the row back.
 
-Receivers must be quick: they run inside the webhook's request. They enqueue a task and return; the
-publishing worker runs the task (a slow mail server must never slow Stripe's delivery).
+Work to do when one happens is best declared, not received: `enqueue_on(signal, task)` queues `task` with
+one argument (the id of the signal's object: the ledger row's id, or the donation's id as a string) in the
+same statement or transaction that writes the row (task_rows.py), so an extra task costs the webhook no
+extra round trip, and exists exactly when the row was committed. The publishing worker runs it.
+
+A receiver connected to a signal still works (it runs once the transaction has committed), but costs its
+own round trips inside Stripe's request: it must be quick, and may only enqueue work.
 
 - `payment_recorded(entry=LedgerEntry)`: a one-off gift or one monthly payment, new in the ledger;
 - `refund_recorded(entry=LedgerEntry)`: a refund row (negative amount) new in the ledger;
@@ -22,8 +27,34 @@ monthly_payment_failed = Signal()
 monthly_gift_ended = Signal()
 
 
+# signal -> the tasks declared with enqueue_on, in the order declared
+_TASKS: dict[Signal, list] = {payment_recorded: [], refund_recorded: [], monthly_payment_failed: [],
+                              monthly_gift_ended: []}
+
+
+def enqueue_on(signal: Signal, task) -> None:
+    """Queue `task(object id)` whenever `signal` is sent, with the row that sends it (once per task, even if
+    declared twice, e.g. by an app's ready() run again)."""
+    if task not in _TASKS[signal]:
+        _TASKS[signal].append(task)
+
+
+def tasks_for(signal: Signal) -> list:
+    return list(_TASKS[signal])
+
+
+def _object_id(kwargs):
+    if "entry" in kwargs:
+        return kwargs["entry"].pk
+    return str(kwargs["donation"].pk)
+
+
 def send_on_commit(signal: Signal, **kwargs) -> None:
-    """Send `signal` after the current transaction commits (at once outside one); skipped when no receiver
-    is connected, so the webhook's fast path pays nothing for it."""
+    """Queue the tasks declared for `signal` now, in the current transaction (one statement for all), and
+    send `signal` to its receivers after the transaction commits (at once outside one); the signal is
+    skipped when no receiver is connected, so the webhook pays nothing for it."""
+    from .task_rows import enqueue_now
+
+    enqueue_now(_TASKS[signal], _object_id(kwargs))
     if signal.has_listeners():
         transaction.on_commit(lambda: signal.send(sender=None, **kwargs))

@@ -1,16 +1,15 @@
 """The e-mails the books trigger: a thank-you after each gift or monthly payment (with its tax receipt when
 one is issued), a failed monthly payment, the end of a monthly gift.
 
-The receivers of cms/donations/signals.py run inside Stripe's webhook request, after its transaction
-committed: each only enqueues a task on the worker's "mail" queue and returns. The task, in the worker,
+Each task is declared with cms/donations/signals.py's `enqueue_on`: it is queued on the worker's "mail"
+queue in the very statement or transaction that records the gift (no work in the webhook after its
+commit, and no recorded gift without its task). The task, in the worker,
 reads the rows back, asks the receipts for the receipt (issuing it can take a PDF render: never in the
 webhook), builds the context of one donor's message from that donor's own gift only, and hands it to
 `mail.send` (which logs and queues the delivery).
 """
 
 from __future__ import annotations
-
-import logging
 
 from django.conf import settings
 from django.utils import timezone
@@ -20,7 +19,6 @@ from vda_base.money import money
 
 from . import mail
 
-log = logging.getLogger(__name__)
 
 MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
           "novembre", "décembre"]
@@ -104,33 +102,12 @@ def tell_gift_ended(donation_id: str) -> str:
     return "queued"
 
 
-# --- the receivers (inside the webhook's request: enqueue and return) -----------------------------------
-
-def _enqueue(runner, *args) -> None:
-    from cms.publishing.wakeup import notify
-
-    try:
-        runner.enqueue(*args)
-        notify()
-    except Exception:  # the gift is recorded already: a lost e-mail is logged, never a failed webhook
-        log.exception("could not queue the e-mail task %s for %s", runner.name, args)
-
-
-def on_payment_recorded(sender, entry, **kwargs):
-    _enqueue(thank_for_payment, entry.pk)
-
-
-def on_monthly_payment_failed(sender, donation, message="", **kwargs):
-    _enqueue(tell_payment_failed, str(donation.pk))
-
-
-def on_monthly_gift_ended(sender, donation, **kwargs):
-    _enqueue(tell_gift_ended, str(donation.pk))
-
+# --- declared work (queued with the row that triggers it: no receiver runs in the webhook) ---------------
 
 def connect() -> None:
+    """Each task is queued in the statement or transaction that records its row (donations/task_rows.py)."""
     from cms.donations import signals
 
-    signals.payment_recorded.connect(on_payment_recorded, dispatch_uid="donors.mail.payment_recorded")
-    signals.monthly_payment_failed.connect(on_monthly_payment_failed, dispatch_uid="donors.mail.payment_failed")
-    signals.monthly_gift_ended.connect(on_monthly_gift_ended, dispatch_uid="donors.mail.gift_ended")
+    signals.enqueue_on(signals.payment_recorded, thank_for_payment)
+    signals.enqueue_on(signals.monthly_payment_failed, tell_payment_failed)
+    signals.enqueue_on(signals.monthly_gift_ended, tell_gift_ended)

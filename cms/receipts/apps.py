@@ -10,8 +10,9 @@ class ReceiptsConfig(AppConfig):
     verbose_name = "Reçus fiscaux"
 
     def ready(self):
-        from cms.donations.signals import refund_recorded
+        from cms.donations.signals import enqueue_on, refund_recorded
 
-        from .tasks import on_refund_recorded
+        from .tasks import cancel_receipt_for_refund
 
-        refund_recorded.connect(on_refund_recorded, dispatch_uid="receipts-cancel-for-refund")
+        # Queued with the refund's ledger row, in its transaction (cms/donations/task_rows.py).
+        enqueue_on(refund_recorded, cancel_receipt_for_refund)

@@ -5,7 +5,6 @@ calling it too is harmless."""
 
 from __future__ import annotations
 
-from django.db import transaction
 from django_tasks import task
 
 
@@ -19,7 +18,3 @@ def cancel_receipt_for_refund(entry_id: int) -> str | None:
     cancellation = cancel_for_refund(entry) if entry else None
     return cancellation.number if cancellation else None
 
-
-def on_refund_recorded(sender, entry, **kwargs):
-    """Receiver of `donations.signals.refund_recorded`: only enqueue (the webhook must stay fast)."""
-    transaction.on_commit(lambda: cancel_receipt_for_refund.enqueue(entry.pk))
