@@ -16,6 +16,14 @@ from __future__ import annotations
 from django.db import connections, models, router
 
 
+def prepared(obj: models.Model, connection) -> dict:
+    """{column: value as the database takes it} of the row `save()` would insert for `obj` (defaults and
+    `auto_now_add` filled in; an AutoField left to the database)."""
+    return {field.column: field.get_db_prep_save(field.pre_save(obj, add=True), connection)
+            for field in obj._meta.concrete_fields
+            if not (field.primary_key and getattr(obj, field.attname) is None)}
+
+
 def insert_or_nothing(obj: models.Model, *, key: str) -> bool:
     """Insert `obj` (its defaults and `auto_now_add` filled in as `save()` would) unless a row with the same
     `key` exists already. True, with `obj.pk` set, when this call wrote it; False when the key was taken
@@ -24,11 +32,10 @@ def insert_or_nothing(obj: models.Model, *, key: str) -> bool:
     meta = obj._meta
     connection = connections[router.db_for_write(type(obj), instance=obj)]
     quote = connection.ops.quote_name
-    fields = [field for field in meta.concrete_fields
-              if not (field.primary_key and getattr(obj, field.attname) is None)]  # an AutoField left to the db
-    values = [field.get_db_prep_save(field.pre_save(obj, add=True), connection) for field in fields]
+    row = prepared(obj, connection)
+    values = list(row.values())
     sql = "INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (%s) DO NOTHING RETURNING %s" % (
-        quote(meta.db_table), ", ".join(quote(field.column) for field in fields), ", ".join(["%s"] * len(fields)),
+        quote(meta.db_table), ", ".join(quote(column) for column in row), ", ".join(["%s"] * len(row)),
         quote(meta.get_field(key).column), quote(meta.pk.column))
     with connection.cursor() as cursor:
         cursor.execute(sql, values)

@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 SLUG = re.compile(r"[-a-zA-Z0-9_]{0,255}")  # Donation.project_slug (empty: the general fund)
 
 
-def _when(timestamp) -> dt.datetime:
+def when(timestamp) -> dt.datetime:
     """Stripe's `created` (seconds since 1970, checked by the webhook reader), or now."""
     if timestamp:
         return dt.datetime.fromtimestamp(int(timestamp), tz=dt.timezone.utc)
@@ -41,6 +41,12 @@ def find_donation(metadata: dict, **stripe_ids) -> Donation | None:
     """The donation a Stripe object belongs to: the one its metadata names (`donation`, our id), else the
     newest one holding the given Stripe id (`stripe_payment_intent=…`, in the order given). One query: each
     way of matching is ranked, the best match wins."""
+    query = find_donation_query(metadata, **stripe_ids)
+    return None if query is None else query.first()
+
+
+def find_donation_query(metadata: dict, **stripe_ids):
+    """find_donation's query (its first row is the match), or None when nothing could match."""
     ways = []
     donation_id = (metadata or {}).get("donation")
     if donation_id:
@@ -55,7 +61,43 @@ def find_donation(metadata: dict, **stripe_ids) -> Donation | None:
     matched = ways[0]
     for way in ways[1:]:
         matched |= way
-    return Donation.objects.filter(matched).order_by(rank, "-created_at").first()
+    return Donation.objects.filter(matched).order_by(rank, "-created_at")
+
+
+def rebuilt_donation(metadata: dict, amount: int, currency: str, *, status: str = "pending", warn: bool = True,
+                     **stripe_ids) -> Donation:
+    """The unsaved Donation that donation_from_metadata writes, its project not looked up yet (only its
+    checked `project_slug`): the PostgreSQL fast path (fast_intake.py) looks it up in its own statement."""
+    metadata = metadata or {}
+    slug = metadata.get("project") or ""
+    if not isinstance(slug, str) or not SLUG.fullmatch(slug):
+        if warn:
+            warn_slug(slug, stripe_ids)
+        slug = ""
+    donation_id = metadata.get("donation")
+    try:
+        pk = uuid.UUID(str(donation_id)) if donation_id else uuid.uuid4()
+    except ValueError:
+        pk = uuid.uuid4()
+    fee = metadata.get("fee")
+    fee = int(fee) if isinstance(fee, str) and fee.isascii() and fee.isdigit() and len(fee) < 13 \
+        and int(fee) < amount else 0
+    kind = metadata.get("kind") if metadata.get("kind") in ("gift", "sponsorship") else "gift"
+    frequency = metadata.get("frequency") if metadata.get("frequency") in ("once", "monthly") else (
+        "monthly" if stripe_ids.get("stripe_subscription") else "once")
+    return Donation(pk=pk, project_id=None, project_slug=slug, kind=kind, frequency=frequency,
+                    amount=max(amount - fee, 1), fee=fee, currency=currency.upper(), source="stripe",
+                    status=status, **{k: v for k, v in stripe_ids.items() if v})
+
+
+def warn_slug(slug, stripe_ids: dict) -> None:
+    log.warning("payment %s: project %r in its metadata is not a slug; recorded to the general fund",
+                next(iter(stripe_ids.values()), ""), str(slug)[:80])
+
+
+def project_query(slug: str):
+    """The project page of a slug (live or not), as a one-column QuerySet (ProjectPage.objects' own lookup)."""
+    return ProjectPage.objects.filter(slug=slug).order_by("pk").values_list("pk", flat=True)
 
 
 def donation_from_metadata(metadata: dict, amount: int, currency: str, *, status: str = "pending",
@@ -68,33 +110,15 @@ def donation_from_metadata(metadata: dict, amount: int, currency: str, *, status
     Returns (donation, created). A new row is written with `status` at once (the caller's event says what
     the payment became), so it needs no second statement; when it existed already (`created` False) the
     caller updates it as it would any donation it found."""
-    metadata = metadata or {}
-    slug = metadata.get("project") or ""
-    if not isinstance(slug, str) or not SLUG.fullmatch(slug):
-        log.warning("payment %s: project %r in its metadata is not a slug; recorded to the general fund",
-                    next(iter(stripe_ids.values()), ""), str(slug)[:80])
-        slug = ""
-    project_id = ProjectPage.objects.filter(slug=slug).values_list("pk", flat=True).first() if slug else None
-    donation_id = metadata.get("donation")
-    try:
-        pk = uuid.UUID(str(donation_id)) if donation_id else uuid.uuid4()
-    except ValueError:
-        pk = uuid.uuid4()
-    fee = metadata.get("fee")
-    fee = int(fee) if isinstance(fee, str) and fee.isascii() and fee.isdigit() and len(fee) < 13 \
-        and int(fee) < amount else 0
-    kind = metadata.get("kind") if metadata.get("kind") in ("gift", "sponsorship") else "gift"
-    frequency = metadata.get("frequency") if metadata.get("frequency") in ("once", "monthly") else (
-        "monthly" if stripe_ids.get("stripe_subscription") else "once")
-    donation = Donation(pk=pk, project_id=project_id, project_slug=slug, kind=kind, frequency=frequency,
-                        amount=max(amount - fee, 1), fee=fee, currency=currency.upper(), source="stripe",
-                        status=status, **{k: v for k, v in stripe_ids.items() if v})
+    donation = rebuilt_donation(metadata, amount, currency, status=status, **stripe_ids)
+    if donation.project_slug:
+        donation.project_id = project_query(donation.project_slug).first()
     if insert_or_nothing(donation, key="id"):
         return donation, True
-    return Donation.objects.get(pk=pk), False  # written meanwhile (by a concurrent event of the same gift)
+    return Donation.objects.get(pk=donation.pk), False  # written meanwhile (by a concurrent event of the same gift)
 
 
-def _totals_changed() -> None:
+def totals_changed() -> None:
     from django.core.cache import cache
 
     transaction.on_commit(lambda: cache.delete("donate-totals"))
@@ -108,7 +132,7 @@ def _insert_once(**fields) -> bool:
     entry = LedgerEntry(**fields)
     if not insert_or_nothing(entry, key="stripe_object"):
         return False
-    _totals_changed()
+    totals_changed()
     signals.send_on_commit(signals.payment_recorded if entry.kind == "payment" else signals.refund_recorded,
                            entry=entry)
     return True
@@ -122,7 +146,7 @@ def record_payment(*, donation: Donation, stripe_object: str, amount: int, curre
         donation=donation, kind="payment", amount=amount, currency=currency.upper(),
         project_id=donation.project_id, project_slug=donation.project_slug, frequency=donation.frequency,
         donation_kind=donation.kind, stripe_object=stripe_object, stripe_charge=stripe_charge or "",
-        stripe_event=stripe_event, occurred_at=_when(occurred))
+        stripe_event=stripe_event, occurred_at=when(occurred))
 
 
 def refund_key(original: LedgerEntry) -> str:
@@ -173,7 +197,7 @@ def record_refund(*, original: LedgerEntry, stripe_object: str, amount: int, occ
         donation=locked.donation, kind="refund", amount=-asked, currency=locked.currency,
         project_id=locked.project_id, project_slug=locked.project_slug, frequency=locked.frequency,
         donation_kind=locked.donation_kind, stripe_object=stripe_object, stripe_charge=refund_key(locked),
-        stripe_event=stripe_event, occurred_at=_when(occurred))
+        stripe_event=stripe_event, occurred_at=when(occurred))
 
 
 def project_totals() -> dict[str, dict]:

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
 
-from . import ledger, signals
+from . import fast_intake, ledger, signals
 from .insert_or_nothing import insert_or_nothing
 from .models import Donation, LedgerEntry, StripeEvent
 
@@ -148,7 +149,27 @@ def _invoice_subscription(invoice: dict) -> tuple[str, dict]:
     return subscription, found
 
 
-def on_payment_intent_succeeded(event: dict, pi: dict):
+@dataclass
+class Payment:
+    """What a payment event says, every value checked: the same for both ways of recording it."""
+    kind: str  # "payment_intent" or "invoice": which update rule applies to its donation
+    stripe_object: str
+    amount: int
+    currency: str
+    metadata: dict
+    charge: str
+    created: int | None
+    lookup: dict  # the Stripe ids the donation is found by, in order
+    ids: dict  # the Stripe ids a rebuilt donation gets
+    status: str  # a rebuilt donation's status
+    subscription: str = ""
+    may_rebuild: bool = True  # False: no donation found means an event is missing (503)
+
+    def retry_reason(self) -> str:
+        return f"invoice {self.stripe_object}: subscription {self.subscription} not known yet"
+
+
+def read_payment_intent(pi: dict):
     if stripe_id(pi.get("invoice"), "invoice", required=False):
         return IGNORED  # a monthly payment: recorded once, from its invoice
     pi_id = stripe_id(pi.get("id"), "id")
@@ -156,17 +177,73 @@ def on_payment_intent_succeeded(event: dict, pi: dict):
     found = metadata(pi.get("metadata"))
     customer = stripe_id(pi.get("customer"), "customer", required=False)
     charge = stripe_id(pi.get("latest_charge"), "latest_charge", required=False)
-    created = timestamp(pi.get("created"))
+    return Payment("payment_intent", pi_id, paid, cur, found, charge, timestamp(pi.get("created")),
+                   lookup={"stripe_payment_intent": pi_id}, status="succeeded",
+                   ids={"stripe_payment_intent": pi_id, "stripe_customer": customer})
 
-    donation, settled = ledger.find_donation(found, stripe_payment_intent=pi_id), False
-    if donation is None:  # rebuilt paid at once: nothing left to update
-        donation, settled = ledger.donation_from_metadata(found, paid, cur, status="succeeded",
-                                                          stripe_payment_intent=pi_id, stripe_customer=customer)
-    ledger.record_payment(donation=donation, stripe_object=pi_id, amount=paid, currency=cur, occurred=created,
-                          stripe_charge=charge, stripe_event=event.get("id", ""))
-    if not settled and donation.status != "succeeded":  # usually marked paid already, by the confirm
-        Donation.objects.filter(pk=donation.pk).exclude(status="succeeded").update(
-            status="succeeded", stripe_payment_intent=pi_id, failure_message="", updated_at=timezone.now())
+
+def read_invoice(invoice: dict):
+    invoice_id = stripe_id(invoice.get("id"), "id")
+    paid = invoice.get("amount_paid")
+    paid = 0 if paid is None else amount(paid, "amount_paid", zero=True)
+    if paid == 0:
+        return IGNORED  # a trial or a fully discounted month: no money moved
+    cur = currency(invoice.get("currency"))
+    subscription, found = _invoice_subscription(invoice)
+    customer = stripe_id(invoice.get("customer"), "customer", required=False)
+    charge = stripe_id(invoice.get("charge"), "charge", required=False)
+    return Payment("invoice", invoice_id, paid, cur, found, charge, timestamp(invoice.get("created")),
+                   lookup={"stripe_subscription": subscription}, status="active",
+                   ids={"stripe_subscription": subscription, "stripe_customer": customer},
+                   subscription=subscription,
+                   may_rebuild=bool(found.get("project") or found.get("donation") or not subscription))
+
+
+def record(event: dict, payment: Payment):
+    """The transaction path (SQLite; fast_intake.py does the same in one statement on PostgreSQL)."""
+    donation, settled = ledger.find_donation(payment.metadata, **payment.lookup), False
+    if donation is None:  # rebuilt with the event's status at once: nothing left to update
+        if not payment.may_rebuild:
+            raise RetryLater(payment.retry_reason())
+        donation, settled = ledger.donation_from_metadata(payment.metadata, payment.amount, payment.currency,
+                                                          status=payment.status, **payment.ids)
+    ledger.record_payment(donation=donation, stripe_object=payment.stripe_object, amount=payment.amount,
+                          currency=payment.currency, occurred=payment.created, stripe_charge=payment.charge,
+                          stripe_event=event.get("id", ""))
+    if settled:
+        return
+    if payment.kind == "payment_intent":
+        if donation.status != "succeeded":  # usually marked paid already, by the confirm
+            Donation.objects.filter(pk=donation.pk).exclude(status="succeeded").update(
+                status="succeeded", stripe_payment_intent=payment.stripe_object, failure_message="",
+                updated_at=timezone.now())
+    else:  # a payment that failed before is behind it
+        Donation.objects.filter(pk=donation.pk).exclude(status="canceled").update(
+            status="active", stripe_subscription=payment.subscription or donation.stripe_subscription,
+            failure_message="", updated_at=timezone.now())
+
+
+def record_fast(event_id: str, kind: str, payment: Payment) -> str:
+    """The same in one PostgreSQL statement (fast_intake.py), run outside any transaction of ours."""
+    rebuilt = ledger.rebuilt_donation(payment.metadata, payment.amount, payment.currency, status=payment.status,
+                                      warn=False, **payment.ids)
+    entry = LedgerEntry(kind="payment", amount=payment.amount, currency=payment.currency,
+                        stripe_object=payment.stripe_object, stripe_charge=payment.charge or "",
+                        stripe_event=event_id, occurred_at=ledger.when(payment.created))
+    outcome, rebuilt_now = fast_intake.record_payment_event(
+        event_id=event_id, event_type=kind[:TYPE_MAX], kind=payment.kind, rebuilt=rebuilt, entry=entry,
+        found_query=ledger.find_donation_query(payment.metadata, **payment.lookup),
+        may_rebuild=payment.may_rebuild, subscription=payment.subscription)
+    if outcome == "retry":
+        raise RetryLater(payment.retry_reason())
+    if rebuilt_now and payment.metadata.get("project") and not rebuilt.project_slug:
+        ledger.warn_slug(payment.metadata.get("project"), payment.ids)  # as donation_from_metadata does
+    return outcome
+
+
+def on_payment_intent_succeeded(event: dict, pi: dict):
+    payment = read_payment_intent(pi)
+    return IGNORED if payment == IGNORED else record(event, payment)
 
 
 def on_payment_intent_failed(event: dict, pi: dict):
@@ -188,29 +265,8 @@ def on_payment_intent_failed(event: dict, pi: dict):
 
 
 def on_invoice_paid(event: dict, invoice: dict):
-    invoice_id = stripe_id(invoice.get("id"), "id")
-    paid = invoice.get("amount_paid")
-    paid = 0 if paid is None else amount(paid, "amount_paid", zero=True)
-    if paid == 0:
-        return IGNORED  # a trial or a fully discounted month: no money moved
-    cur = currency(invoice.get("currency"))
-    subscription, found = _invoice_subscription(invoice)
-    customer = stripe_id(invoice.get("customer"), "customer", required=False)
-    charge = stripe_id(invoice.get("charge"), "charge", required=False)
-    created = timestamp(invoice.get("created"))
-
-    donation, settled = ledger.find_donation(found, stripe_subscription=subscription), False
-    if donation is None:
-        if not found.get("project") and not found.get("donation") and subscription:
-            raise RetryLater(f"invoice {invoice_id}: subscription {subscription} not known yet")
-        donation, settled = ledger.donation_from_metadata(found, paid, cur, status="active",
-                                                          stripe_subscription=subscription, stripe_customer=customer)
-    ledger.record_payment(donation=donation, stripe_object=invoice_id, amount=paid, currency=cur,
-                          occurred=created, stripe_charge=charge, stripe_event=event.get("id", ""))
-    if not settled:
-        Donation.objects.filter(pk=donation.pk).exclude(status="canceled").update(
-            status="active", stripe_subscription=subscription or donation.stripe_subscription,
-            failure_message="", updated_at=timezone.now())  # a payment that failed before is behind it
+    payment = read_invoice(invoice)
+    return IGNORED if payment == IGNORED else record(event, payment)
 
 
 PAYMENT_FAILED_MESSAGE = "La mensualité n'a pas pu être prélevée sur la carte enregistrée."
@@ -303,6 +359,10 @@ HANDLERS = {
     "charge.refunded": on_charge_refunded,
 }
 
+# Payment events: recorded by one statement on PostgreSQL (fast_intake.py), by `record` elsewhere.
+READERS = {"payment_intent.succeeded": read_payment_intent, "invoice.payment_succeeded": read_invoice,
+           "invoice.paid": read_invoice}
+
 
 def process(event) -> str:
     """Apply one verified event. Returns 'processed', 'duplicate' or 'ignored'; raises Malformed (400),
@@ -314,6 +374,9 @@ def process(event) -> str:
         return IGNORED
     if not isinstance(data_object, dict) or not data_object.get("id"):
         raise Malformed("événement sans data.object")
+    if kind in READERS and fast_intake.available():  # one statement, no transaction of ours around it
+        payment = READERS[kind](data_object)
+        return IGNORED if payment == IGNORED else record_fast(event_id, kind, payment)
     try:
         with transaction.atomic():
             # The event's row first, in the event's transaction: a redelivery waits here for the first
