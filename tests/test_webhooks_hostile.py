@@ -214,9 +214,22 @@ def test_ignored_events_write_nothing(deliver):
 
 
 def test_a_genuine_failure_is_a_500_and_nothing_half_written(deliver, monkeypatch):
-    def broken(**kwargs):
-        raise RuntimeError("the database went away")
-    monkeypatch.setattr(ledger, "record_payment", broken)
+    from django.db import connection
+
+    from cms.donations import task_rows
+
+    if connection.vendor == "postgresql":  # one statement: it fails at its last step, after its INSERTs ran
+        real = task_rows.insert_select
+
+        def broken_sql(tasks, arg_sql, source):
+            sql, params = real(tasks, arg_sql, source)
+            assert f"jsonb_build_array({arg_sql})" in sql
+            return sql.replace(f"jsonb_build_array({arg_sql})", f"jsonb_build_array(1 / ({arg_sql} - {arg_sql}))"), params
+        monkeypatch.setattr(task_rows, "insert_select", broken_sql)
+    else:
+        def broken(**kwargs):
+            raise RuntimeError("the database went away")
+        monkeypatch.setattr(ledger, "record_payment", broken)
     response = deliver(event("payment_intent.succeeded", payment_intent("pi_broken")))
     assert response.status_code == 500
     assert rows() == (0, 0, 0, 0)  # the donation rebuilt from the metadata was rolled back with the event

@@ -23,7 +23,9 @@ with the same values; `tests/test_webhook_round_trips.py` and the webhook tests 
 
 from __future__ import annotations
 
-from django.db import connection
+import contextlib
+
+from django.db import connection, transaction
 from django.utils import timezone
 
 from cms.publishing.wakeup import CHANNEL
@@ -142,9 +144,12 @@ def record_payment_event(*, event_id: str, event_type: str, kind: str, found_que
           "WHERE id = %%s), %s, %s FROM (SELECT 1) one LEFT JOIN l ON true" % (
               ",\n".join(ctes), events, notified, ", ".join(f"l.{quote(c)}" for c in returned))
     params.append(event_id)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        recorded, found, seen, _notified, *row = cursor.fetchone()
+    # Inside a caller's transaction (a test's, a management command's), a savepoint keeps it usable if
+    # the statement fails, as process()'s atomic block does; the webhook's request has none around it.
+    with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            recorded, found, seen, _notified, *row = cursor.fetchone()
 
     if not recorded:
         return ("duplicate" if seen or found or may_rebuild else "retry"), False
