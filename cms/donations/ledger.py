@@ -194,7 +194,7 @@ def record_refund(*, original: LedgerEntry, stripe_object: str, amount: int, occ
         if asked <= 0:
             return False
     return _insert_once(
-        donation=locked.donation, kind="refund", amount=-asked, currency=locked.currency,
+        donation_id=locked.donation_id, kind="refund", amount=-asked, currency=locked.currency,
         project_id=locked.project_id, project_slug=locked.project_slug, frequency=locked.frequency,
         donation_kind=locked.donation_kind, stripe_object=stripe_object, stripe_charge=refund_key(locked),
         stripe_event=stripe_event, occurred_at=when(occurred))

@@ -52,6 +52,7 @@ def insert_select(tasks, arg_sql: str, source: str) -> tuple[str, list]:
     model, quote = _model(), connection.ops.quote_name
     selects, params = [], []
     columns = None
+    types = {field.column: field.db_type(connection) for field in model._meta.concrete_fields}
     for task in tasks:
         values = row_values(task, [0])
         columns = list(values)
@@ -59,8 +60,8 @@ def insert_select(tasks, arg_sql: str, source: str) -> tuple[str, list]:
         for column in columns:
             if column == ARGS_COLUMN:
                 parts.append(f"jsonb_build_object('args', jsonb_build_array({arg_sql}), 'kwargs', '{{}}'::jsonb)")
-            else:
-                parts.append("%s")
+            else:  # typed: a UNION of untyped NULLs would be text
+                parts.append(f"CAST(%s AS {types[column]})")
                 params.append(values[column])
         selects.append(f"SELECT {', '.join(parts)} FROM {source}")
     sql = "INSERT INTO %s (%s) %s RETURNING 1" % (

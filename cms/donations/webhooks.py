@@ -374,9 +374,15 @@ def process(event) -> str:
         return IGNORED
     if not isinstance(data_object, dict) or not data_object.get("id"):
         raise Malformed("événement sans data.object")
-    if kind in READERS and fast_intake.available():  # one statement, no transaction of ours around it
+    if kind in READERS:  # a payment: read and checked whole before anything is written (or a BEGIN sent)
         payment = READERS[kind](data_object)
-        return IGNORED if payment == IGNORED else record_fast(event_id, kind, payment)
+        if payment == IGNORED:
+            return IGNORED
+        if fast_intake.available():  # one statement, no transaction of ours around it
+            return record_fast(event_id, kind, payment)
+
+        def handler(event, _data_object):
+            return record(event, payment)
     try:
         with transaction.atomic():
             # The event's row first, in the event's transaction: a redelivery waits here for the first
