@@ -226,6 +226,9 @@ def test_a_genuine_failure_is_a_500_and_nothing_half_written(deliver, monkeypatc
             assert f"jsonb_build_array({arg_sql})" in sql
             return sql.replace(f"jsonb_build_array({arg_sql})", f"jsonb_build_array(1 / ({arg_sql} - {arg_sql}))"), params
         monkeypatch.setattr(task_rows, "insert_select", broken_sql)
+        from cms.donations import fast_intake
+
+        monkeypatch.setattr(fast_intake, "_STATEMENTS", {})  # built again, with the broken part
     else:
         def broken(**kwargs):
             raise RuntimeError("the database went away")

@@ -24,6 +24,7 @@ from django_tasks.utils import normalize_json
 from cms.publishing.wakeup import CHANNEL
 
 ARGS_COLUMN = "args_kwargs"
+FRESH_ID, NOW = object(), object()  # insert_select's markers: a new task id, the time of enqueueing
 
 
 def _model():
@@ -48,7 +49,9 @@ def row_values(task, args: list) -> dict:
 
 def insert_select(tasks, arg_sql: str, source: str) -> tuple[str, list]:
     """`INSERT INTO <tasks table> … SELECT … FROM source` (PostgreSQL): one row per task for each row of
-    `source`, whose argument is the SQL expression `arg_sql` (e.g. `l.id`). For fast_intake's statement."""
+    `source`, whose argument is the SQL expression `arg_sql` (e.g. `l.id`). For fast_intake's statement,
+    which keeps it for every delivery: the task's id and enqueueing time are the markers FRESH_ID and NOW,
+    the caller puts a value in their place each time."""
     model, quote = _model(), connection.ops.quote_name
     selects, params = [], []
     columns = None
@@ -62,7 +65,7 @@ def insert_select(tasks, arg_sql: str, source: str) -> tuple[str, list]:
                 parts.append(f"jsonb_build_object('args', jsonb_build_array({arg_sql}), 'kwargs', '{{}}'::jsonb)")
             else:  # typed: a UNION of untyped NULLs would be text
                 parts.append(f"CAST(%s AS {types[column]})")
-                params.append(values[column])
+                params.append(FRESH_ID if column == "id" else NOW if column == "enqueued_at" else values[column])
         selects.append(f"SELECT {', '.join(parts)} FROM {source}")
     sql = "INSERT INTO %s (%s) %s RETURNING 1" % (
         quote(model._meta.db_table), ", ".join(quote(c) for c in columns), " UNION ALL ".join(selects))

@@ -232,8 +232,7 @@ def record_fast(event_id: str, kind: str, payment: Payment) -> str:
                         stripe_event=event_id, occurred_at=ledger.when(payment.created))
     outcome, rebuilt_now = fast_intake.record_payment_event(
         event_id=event_id, event_type=kind[:TYPE_MAX], kind=payment.kind, rebuilt=rebuilt, entry=entry,
-        found_query=ledger.find_donation_query(payment.metadata, **payment.lookup),
-        may_rebuild=payment.may_rebuild, subscription=payment.subscription)
+        metadata=payment.metadata, lookup=payment.lookup, may_rebuild=payment.may_rebuild, subscription=payment.subscription)
     if outcome == "retry":
         raise RetryLater(payment.retry_reason())
     if rebuilt_now and payment.metadata.get("project") and not rebuilt.project_slug:
