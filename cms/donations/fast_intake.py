@@ -1,9 +1,10 @@
-"""A payment event (`payment_intent.succeeded`, `invoice.paid`) in ONE PostgreSQL statement: one round trip.
+"""A payment event (`payment_intent.succeeded`, `invoice.paid`) in ONE PostgreSQL statement.
 
 The transaction path (webhooks.process) costs a new gift seven to nine round trips (BEGIN, the event's
-row, the donation looked up, its project, the rebuilt donation, the ledger row, the task, COMMIT) and a
-redelivery three (BEGIN, the event's row, COMMIT). On PostgreSQL, data-modifying CTEs let one statement,
-run in autocommit, do all of it; a single statement is atomic on its own, so it is all or nothing:
+row, the donation looked up, its project, the rebuilt donation, the ledger row, the task, COMMIT). On
+PostgreSQL, data-modifying CTEs let one statement, run in autocommit, do all of it; a single statement is
+atomic on its own, so it is all or nothing (webhooks.already_recorded's indexed read comes first: a
+redelivery of a committed event stops there, at the cost of one small statement instead of this one):
 
     found    the donation the event names (ledger.find_donation_query, compiled by the ORM)
     ev       INSERT the event's row ON CONFLICT DO NOTHING            -- gated: see RetryLater below
