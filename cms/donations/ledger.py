@@ -179,9 +179,14 @@ def record_refund(*, original: LedgerEntry, stripe_object: str, amount: int, occ
     The payment's row is locked (SELECT … FOR UPDATE on PostgreSQL) while the remainder is computed, so
     two refunds delivered at once cannot both take its last euro. Returns True when a row was written."""
     locked = LedgerEntry.objects.select_for_update().filter(pk=original.pk).first() or original
-    if LedgerEntry.objects.filter(stripe_object=stripe_object).exists():
+    # One query for both: is this refund in the books already, and how much was refunded so far.
+    figures = (LedgerEntry.objects.filter(Q(stripe_object=stripe_object)
+                                          | Q(kind="refund", stripe_charge=refund_key(locked)))
+               .aggregate(seen=Count("pk", filter=Q(stripe_object=stripe_object)),
+                          total=Sum("amount", filter=Q(kind="refund", stripe_charge=refund_key(locked)))))
+    if figures["seen"]:
         return False  # a redelivery: recorded (or capped) already
-    already = refunded(locked)
+    already = -(figures["total"] or 0)  # as refunded(locked) counts it
     asked = amount - already if cumulative else amount
     remaining = locked.amount - already
     if asked <= 0:
