@@ -215,7 +215,8 @@ def sent_emails_of(donor) -> list:
 
 KIND_LABELS = {"gift_thanks": "Remerciement (don ponctuel)", "monthly_thanks": "Confirmation de mensualité",
                "monthly_payment_failed": "Mensualité refusée", "monthly_gift_ended": "Fin du don mensuel",
-               "receipt_copy": "Copie d'un reçu fiscal", "sign_in": "Lien de connexion à l'espace donateur"}
+               "receipt_copy": "Copie d'un reçu fiscal", "receipt_issued": "Reçu fiscal émis après correction",
+               "sign_in": "Lien de connexion à l'espace donateur"}
 
 
 def receipt_row(receipt) -> dict:
