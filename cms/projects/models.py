@@ -29,6 +29,7 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
+from cms.api.stream_json import StreamJsonMixin, json_field
 from cms.core.blocks import BodyBlock, UpdatePhotosBlock
 from cms.core.models import IndexPage, PublicSiteURLMixin
 from cms.core.preview import SitePreviewMixin
@@ -97,7 +98,7 @@ class ProjectIndexPage(IndexPage):
         verbose_name = _("liste des projets")
 
 
-class ProjectPage(PublicSiteURLMixin, SitePreviewMixin, Page):
+class ProjectPage(StreamJsonMixin, PublicSiteURLMixin, SitePreviewMixin, Page):
     STATUS_CHOICES = [("planned", _("En préparation")), ("active", _("En cours")), ("completed", _("Réalisé"))]
 
     summary = models.TextField(_("résumé"), max_length=400,
@@ -172,6 +173,7 @@ class ProjectPage(PublicSiteURLMixin, SitePreviewMixin, Page):
         GraphQLCollection(GraphQLForeignKey, "suggested_amounts", "projects.SuggestedAmount"),
         GraphQLCollection(GraphQLForeignKey, "budget_lines", "projects.BudgetLine"),
         GraphQLStreamfield("body"),
+        json_field("body"),
         GraphQLCollection(GraphQLForeignKey, "gallery_images", "projects.ProjectGalleryImage"),
         GraphQLCollection(GraphQLSnippet, "partners", "projects.Partner"),
         GraphQLCollection(GraphQLForeignKey, "updates", "projects.ProjectUpdate"),
@@ -247,7 +249,7 @@ class ProjectGalleryImage(Orderable):
     graphql_fields = [GraphQLImage("image", required=True), GraphQLString("caption")]
 
 
-class ProjectUpdate(Orderable, ClusterableModel):
+class ProjectUpdate(StreamJsonMixin, Orderable, ClusterableModel):
     """A dated news item from the field: what was done, with photos. Shown newest first."""
 
     page = ParentalKey(ProjectPage, related_name="updates", on_delete=models.CASCADE)
@@ -258,7 +260,8 @@ class ProjectUpdate(Orderable, ClusterableModel):
 
     panels = [FieldRowPanel([FieldPanel("date"), FieldPanel("title")]), FieldPanel("text"), FieldPanel("photos")]
     graphql_fields = [GraphQLString("date", required=True), GraphQLString("title", required=True),
-                      GraphQLRichText("text", required=True), GraphQLStreamfield("photos")]
+                      GraphQLRichText("text", required=True), GraphQLStreamfield("photos"),
+                      json_field("photos")]
 
     class Meta(Orderable.Meta):
         ordering = ["-date", "sort_order"]
