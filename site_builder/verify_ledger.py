@@ -245,8 +245,10 @@ def vkey(name: str, public_key: bytes) -> str:
 
 def parse_vkey(text: str) -> tuple[str, bytes, bytes]:
     """(name, key hash, 32-byte public key) of a verifier key; ValueError if it is not one."""
-    name, _, rest = text.strip().rpartition("+")
-    name, _, hexhash = name.rpartition("+")
+    parts = text.strip().split("+", 2)  # a key name holds no "+"; the base64 key may
+    if len(parts) != 3:
+        raise ValueError("not an Ed25519 verifier key")
+    name, hexhash, rest = parts
     raw = base64.b64decode(rest, validate=True)
     if not name or len(hexhash) != 8 or raw[:1] != ED25519_ALG or len(raw) != 33:
         raise ValueError("not an Ed25519 verifier key")
