@@ -71,7 +71,9 @@ def pull(api_url: str, token: str | None, previous: dict | None) -> LedgerPull |
         data = client.fetch(api_url, QUERY, {"after": after, "checkpointsAfter": checkpoints_after}, token=token)
     except client.ApiError:
         return None
-    head = data["publicLedger"]
+    head = data.get("publicLedger")
+    if not head:
+        return None
     full = (not previous.get("size") or head["origin"] != previous.get("origin") or head["verifierKey"] != previous.get("key")
             or head["size"] < after)
     if full and after:
