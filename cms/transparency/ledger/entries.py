@@ -35,8 +35,8 @@ def payment_reference(ledger_entry_id: int) -> str:
 def pseudonym(donation) -> str:
     """The donor wall's name for this gift: only with `public_wall`; the name the donor typed for the wall
     when the donations app has that field (`wall_name`), else first name and initial ("Marie D.")."""
-    if donation is None or not donation.public_wall:
-        return ""
+    if donation is None or not donation.public_wall or getattr(donation, "wall_hidden", False):
+        return ""  # (wall_hidden: the staff's one-click hiding, when the donor wall's branch adds it)
     typed = (getattr(donation, "wall_name", "") or "").strip()
     if typed:
         return typed[:60]
