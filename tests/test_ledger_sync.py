@@ -195,3 +195,19 @@ def test_concurrent_syncs_append_each_movement_once(settings):
     assert list(PublicEntry.objects.order_by("seq").values_list("seq", flat=True)) == list(range(30))
     assert PublicEntry.objects.values("source").distinct().count() == 30
     assert list(Checkpoint.objects.values_list("size", flat=True)) == [30]
+
+
+def test_a_disbursement_keeps_only_the_public_fields():
+    """What the transparency app's `ledger_entry_fields()` gives beyond the entry's fields is dropped (a
+    supplier's e-mail, a pseudonym on a staff record), and the reference is ours when it gives none."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from cms.transparency.ledger.entries import other_fields, reference_for
+
+    record = SimpleNamespace(ledger_entry_fields=lambda: {
+        "day": dt.date(2026, 11, 30), "kind": "disbursement", "amount": -120000, "currency": "eur",
+        "project": "puits-kaya", "supplier_email": "forage@example.org", "pseudonym": "Staff", "note": "facture"})
+    fields = other_fields(record, "disbursement:7")
+    assert fields == {"day": "2026-11-30", "kind": "disbursement", "amount": -120000, "currency": "EUR",
+                      "project": "puits-kaya", "reference": reference_for("disbursement:7")}

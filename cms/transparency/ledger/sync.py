@@ -66,6 +66,15 @@ def pending_movements():
                 yield source, None, entries.other_fields(obj, source)
 
 
+def current_size() -> int:
+    """Entries in the log: the latest checkpoint's size (written in the same transaction as its entries, so
+    one indexed read instead of counting a million rows), checked against the entries after it."""
+    size = Checkpoint.objects.order_by("-size").values_list("size", flat=True).first() or 0
+    if PublicEntry.objects.filter(seq__gte=size).exists():  # never expected: entries without their checkpoint
+        size = PublicEntry.objects.count()
+    return size
+
+
 def _frontier(size: int) -> list:
     """The right edge of the tree of `size` entries: from the checkpoint of that size, else from every leaf."""
     checkpoint = Checkpoint.objects.filter(size=size).first()
@@ -85,7 +94,7 @@ def sync() -> int:
     """Append what is missing and sign the new head. Returns the number of entries appended."""
     with transaction.atomic():
         _lock()
-        size = PublicEntry.objects.count()
+        size = current_size()
         frontier = _frontier(size)
         batch, appended = [], 0
         for source, ledger_id, fields in pending_movements():
