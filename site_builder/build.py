@@ -231,7 +231,8 @@ def _full_build(config: BuildConfig, out: Path) -> BuildResult:
         written = rendered.get("written", [])
         written += feeds.write_all(site_data, staging)
         if ledger_pull is not None and ledger_pull.size:
-            ledger_files, sizes = ledger.stage(ledger_pull, staging, None, site_data, config.base_url, [])
+            ledger_files, sizes = ledger.stage(ledger_pull, staging, None, site_data, config.base_url, [],
+                                               config.theme)
             written += ledger_files
             state.ledger = ledger_pull.memo(sizes)
         result.timings["render_seconds"] = time.perf_counter() - t2

@@ -107,7 +107,7 @@ def _incremental(config: BuildConfig, out: Path, state, forced) -> BuildResult:
         ledger_memo = previous_ledger
         if ledger_pull is not None and ledger_pull.size:
             _files, sizes = ledger.stage(ledger_pull, staging, out, site_data, config.base_url,
-                                         previous_ledger.get("checkpoint_sizes") or [])
+                                         previous_ledger.get("checkpoint_sizes") or [], config.theme)
             ledger_memo = ledger_pull.memo(sizes)
         result.timings["render_seconds"] = time.perf_counter() - t2
         t3 = time.perf_counter()

@@ -124,10 +124,30 @@ def apply_to_routes(site_data, ledger: LedgerPull | None) -> set[str]:
 
 # --- the files -----------------------------------------------------------------------------------------
 
-def _page(title: str, body: str) -> str:
+_STYLESHEETS: dict[str, str] = {}
+
+
+def stylesheet(theme: Path | None) -> str:
+    """The site's own stylesheet (its fingerprinted name, as the theme's pages link it), or ""."""
+    if theme is None:
+        return ""
+    key = str(theme)
+    if key not in _STYLESHEETS:
+        from .assets import build_assets
+
+        static = Path(theme) / "static"
+        hashed = build_assets(static).get("css/site.css") if static.is_dir() else None
+        _STYLESHEETS[key] = f"/theme/{hashed[0]}" if hashed else ""
+    return _STYLESHEETS[key]
+
+
+def _page(title: str, body: str, css: str = "") -> str:
+    link = f'<link rel="stylesheet" href="{html.escape(css)}">' if css else ""
     return ("<!doctype html>\n<html lang=\"fr\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-            f"<title>{html.escape(title)} · Vision d'Amour</title></head>\n<body><main>\n{body}\n</main></body></html>\n")
+            f"<title>{html.escape(title)} · Vision d'Amour</title>{link}</head>\n"
+            f"<body data-page-type=\"ledger\"><main class=\"container\">\n<p><a href=\"/\">Accueil</a> › "
+            f"<a href=\"/{LEDGER_PATH}\">Registre public</a></p>\n{body}\n</main></body></html>\n")
 
 
 def _projects(site_data) -> dict[str, dict]:
@@ -136,7 +156,7 @@ def _projects(site_data) -> dict[str, dict]:
             for r in project_routes(site_data)}
 
 
-def index_html(ledger: LedgerPull, site_data, base_url: str) -> str:
+def index_html(ledger: LedgerPull, site_data, base_url: str, css: str = "") -> str:
     projects = _projects(site_data)
     rows = []
     for slug in sorted(set(ledger.counts) | set(projects)):
@@ -168,10 +188,10 @@ Fichiers : <a href="entries.jsonl">entries.jsonl</a>, <a href="checkpoint">check
 <h2>Par projet</h2>
 <ul>
 {chr(10).join(rows)}
-</ul>""")
+</ul>""", css)
 
 
-def project_html(slug: str, entries: list[dict], info: dict) -> str:
+def project_html(slug: str, entries: list[dict], info: dict, css: str = "") -> str:
     title = info.get("title") or ("Fonds général" if not slug else slug)
     rows = "\n".join(
         f"<tr><td>{e['seq']}</td><td>{html.escape(e.get('day', ''))}</td><td>{KIND_FR.get(e['kind'], e['kind'])}</td>"
@@ -185,7 +205,7 @@ def project_html(slug: str, entries: list[dict], info: dict) -> str:
 <tbody>
 {rows}
 </tbody>
-</table>""")
+</table>""", css)
 
 
 def _write(folder: Path, relative: str, text: str) -> str:
@@ -196,7 +216,7 @@ def _write(folder: Path, relative: str, text: str) -> str:
 
 
 def stage(ledger: LedgerPull, staging: Path, out: Path | None, site_data, base_url: str,
-          previous_sizes: list[int]) -> tuple[list[str], list[int]]:
+          previous_sizes: list[int], theme: Path | None = None) -> tuple[list[str], list[int]]:
     """Write the ledger's changed files into `staging` (all of them when `ledger.full`), except the new
     lines of an incremental build, which `append` adds to the live entries.jsonl. Returns (paths, sizes)."""
     import json
@@ -217,7 +237,8 @@ def stage(ledger: LedgerPull, staging: Path, out: Path | None, site_data, base_u
         written.append(_write(staging, "checkpoint", ""))
     written.append(_write(staging, "checkpoints/index.txt", "".join(f"{s}\n" for s in sizes)))
     written.append(_write(staging, "totals.json", json.dumps(ledger.totals, sort_keys=True, ensure_ascii=False)))
-    written.append(_write(staging, "index.html", index_html(ledger, site_data, base_url)))
+    css = stylesheet(theme)
+    written.append(_write(staging, "index.html", index_html(ledger, site_data, base_url, css)))
     projects = _projects(site_data)
     wanted = set(ledger.counts) | set(projects) if ledger.full else ledger.changed_projects
     if wanted:
@@ -235,7 +256,7 @@ def stage(ledger: LedgerPull, staging: Path, out: Path | None, site_data, base_u
             handle.close()
         for slug, rows in by_project.items():
             written.append(_write(staging, f"{slug or GENERAL_FUND}/index.html",
-                                  project_html(slug, rows, projects.get(slug, {}))))
+                                  project_html(slug, rows, projects.get(slug, {}), css)))
     return written, sizes
 
 
