@@ -157,3 +157,37 @@ def test_canonical_json_and_references():
     ref = tlog.public_reference(b"k", "payment:1")
     assert ref.startswith("R-") and len(ref) == 12 and ref != tlog.public_reference(b"k", "payment:2")
     assert ref == tlog.public_reference(b"k", "payment:1") != tlog.public_reference(b"other", "payment:1")
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.binary(max_size=400) | st.text(max_size=200).map(lambda t: t.encode()))
+def test_hostile_log_files_are_faults_never_crashes(data):
+    """Whatever a tampered site serves, the verifier answers a Fault (or ValueError for a note), nothing else."""
+    try:
+        tlog.parse_entries(data)
+    except tlog.Fault:
+        pass
+    key = tlog.vkey("example.org/log", tlog.public_key_bytes(SEED))
+    text = data.decode("utf-8", "replace")
+    for attempt in (lambda: tlog.open_note(text, key), lambda: tlog.parse_checkpoint(text),
+                    lambda: tlog.parse_vkey(text)):
+        try:
+            attempt()
+        except ValueError:
+            pass
+
+
+@settings(max_examples=100, deadline=None)
+@given(line=st.dictionaries(st.sampled_from(["seq", "kind", "amount", "currency", "project", "x"]),
+                            st.one_of(st.integers(), st.text(max_size=5), st.none(), st.floats(allow_nan=False)),
+                            max_size=6))
+def test_hostile_entries_are_named(line):
+    data = (tlog.canonical(line) + "\n").encode()
+    valid = (line.get("seq") == 0 and line.get("kind") in tlog.KINDS and type(line.get("amount")) is int
+             and isinstance(line.get("currency"), str) and isinstance(line.get("project"), str))
+    if valid:
+        entries, hashes = tlog.parse_entries(data)
+        assert entries == [line] and hashes == [tlog.leaf_hash(data[:-1])]
+    else:
+        with pytest.raises(tlog.Fault, match="^entry 0: "):
+            tlog.parse_entries(data)
