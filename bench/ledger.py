@@ -12,6 +12,8 @@ publish: entries.jsonl, checkpoints, totals.json, index and project pages) into 
 verify_site checks it (canonical lines, signatures, root, the consistency proof of an earlier checkpoint,
 totals). Prints one JSON line: entries, append_seconds, publish_seconds, bytes_published, verify_seconds (wall) and
 verify_cpu_seconds (this process's CPU: what a quiet machine's wall time would be), the load average.
+`--with-cms` adds the CMS's own sync on a fresh database: cms_sync_seconds (N rows appended and signed in
+one sync) and cms_sync_one_gift_seconds (the next gift alone: what each gift costs the worker).
 """
 
 from __future__ import annotations
@@ -73,12 +75,65 @@ def run(n: int) -> dict:
             "verify_under_10s": verify_seconds < 10, "cpus": os.cpu_count()}
 
 
+def with_cms(n: int) -> dict:
+    """The CMS's own sync on a fresh database (PostgreSQL when DATABASE_URL points at a server, else SQLite):
+    N ledger rows recorded, then `sync()` appends them all and signs; then one more gift, synced alone (what
+    each gift costs the worker)."""
+    import shutil
+
+    sys.path.insert(0, str(REPO / "bench"))
+    from build_scale import setup_env
+
+    workdir = Path(tempfile.mkdtemp(prefix="vda-bench-ledger-cms-"))
+    env = setup_env(workdir)
+    drop = env.pop("_BENCH_PG_DROP", None)
+    os.environ.update(env, SITE_BUILD_ENABLED="0")
+    try:
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+        from django.db import connection, connections
+        from django.utils import timezone
+
+        from cms.donations.models import LedgerEntry
+        from cms.transparency.ledger.sync import sync
+
+        call_command("migrate", verbosity=0, interactive=False)
+        now = timezone.now()
+        rows = [LedgerEntry(kind="payment", amount=1000 + i % 9000, currency="EUR", project_slug=f"projet-{i % 40}",
+                            stripe_object=f"pi_bench_{i}", occurred_at=now) for i in range(n)]
+        LedgerEntry.objects.bulk_create(rows, batch_size=5000)
+        t0 = time.perf_counter()
+        assert sync() == n
+        bulk = time.perf_counter() - t0
+        LedgerEntry.objects.create(kind="payment", amount=500, currency="EUR", stripe_object="pi_bench_one",
+                                   occurred_at=now)
+        t1 = time.perf_counter()
+        assert sync() == 1
+        one = time.perf_counter() - t1
+        vendor = connection.vendor
+        connections.close_all()
+    finally:
+        if drop:
+            import psycopg
+
+            with psycopg.connect(os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/postgres", autocommit=True) as c:
+                c.execute(f'DROP DATABASE IF EXISTS "{drop}" WITH (FORCE)')
+        shutil.rmtree(workdir, ignore_errors=True)
+    return {"cms_sync_seconds": round(bulk, 3), "cms_sync_one_gift_seconds": round(one, 4), "database": vendor}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entries", type=int, default=10000)
+    parser.add_argument("--with-cms", action="store_true",
+                        help="also time the CMS's sync on a fresh database (N rows, then one more gift)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     result = run(max(2, args.entries))
+    if args.with_cms:
+        result.update(with_cms(max(2, args.entries)))
     print(json.dumps(result) if args.json else "\n".join(f"{k}: {v}" for k, v in result.items()))
 
 
