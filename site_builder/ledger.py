@@ -74,8 +74,8 @@ def pull(api_url: str, token: str | None, previous: dict | None) -> LedgerPull |
     head = data.get("publicLedger")
     if not head:
         return None
-    full = (not previous.get("size") or head["origin"] != previous.get("origin") or head["verifierKey"] != previous.get("key")
-            or head["size"] < after)
+    full = (not previous.get("size") or head["origin"] != previous.get("origin")
+            or head["verifierKey"] != previous.get("key") or head["size"] < after)
     if full and after:
         return pull(api_url, token, None)
     lines = list(head["entries"])

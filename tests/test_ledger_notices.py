@@ -19,8 +19,8 @@ from tests.test_donor_mail import giving, make_donor, one_off, paid_event  # noq
 pytestmark = pytest.mark.django_db
 
 
-def test_the_thank_you_prints_the_ledger_reference_the_sync_then_publishes(giving, run_worker, smtp_mailbox,  # noqa: F811
-                                                                            settings):
+def test_the_thank_you_prints_the_ledger_reference_the_sync_then_publishes(  # noqa: F811 (giving)
+        giving, run_worker, smtp_mailbox, settings):
     settings.SITE_BUILD_ENABLED = False
     ada = make_donor()
     gift = one_off(giving.project, ada, "pi_ledger_ada", amount=4200)

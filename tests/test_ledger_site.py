@@ -97,8 +97,9 @@ def test_an_incremental_build_appends_and_touches_no_other_ledger_page(site):
     assert all(after[p] == site.before[p] for p in site.before if p.startswith("checkpoints/") and
                p != "checkpoints/index.txt")
     totals = json.loads((folder / "totals.json").read_text())
+    entries = [json.loads(line) for line in data.decode().splitlines()]
     assert sum(v for per in totals.values() for v in per.values()) == sum(
-        json.loads(line)["amount"] for line in data.decode().splitlines() if json.loads(line)["kind"] in ("payment", "refund"))
+        e["amount"] for e in entries if e["kind"] in ("payment", "refund"))
 
 
 def test_verify_ledger_passes_on_the_clean_site_with_each_entry_point(site):
