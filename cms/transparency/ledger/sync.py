@@ -38,14 +38,14 @@ def _lock() -> None:
 def _other_sources():
     """(prefix, queryset) of the transparency app's public records, when that app is installed."""
     found = []
-    for prefix, model_name, only_approved in (("disbursement", "Disbursement", True), ("grant", "Grant", False)):
+    for prefix, model_name in (("disbursement", "Disbursement"), ("grant", "Grant")):
         try:
             model = apps.get_model("transparency", model_name)
         except LookupError:
             continue
         rows = model.objects.all()
-        if only_approved:
-            rows = rows.filter(status="approved")
+        if prefix == "disbursement" or any(f.name == "status" for f in model._meta.get_fields()):
+            rows = rows.filter(status="approved")  # four eyes: never public before approval
         found.append((prefix, rows.order_by("pk")))
     return found
 
