@@ -21,8 +21,8 @@ DAY = dt.date(2026, 6, 1)
 
 
 def finance_user(name: str) -> User:
-    user = User.objects.create_user(name, f"{name}@example.org", "pw", first_name=name.capitalize(),
-                                    last_name="Comptable")
+    user = User.objects.create_user(f"{name}-compta", f"{name}@example.org", "pw", first_name=name.capitalize(),
+                                    last_name="Quatreyeux")
     user.groups.add(Group.objects.get(name="Finances"))
     return User.objects.get(pk=user.pk)  # fresh permission cache
 
