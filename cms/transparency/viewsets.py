@@ -87,6 +87,7 @@ class DisbursementCreateView(RecorderMixin, generic.CreateView):
 
 class DisbursementEditView(RecorderMixin, generic.EditView):
     def dispatch(self, request, *args, **kwargs):
+        self.object = self.get_object()
         if self.object.status != Disbursement.DRAFT:
             messages.error(request, NOT_DRAFT)
             return redirect("transparency_disbursements:inspect", self.object.pk)
