@@ -187,3 +187,29 @@ def test_a_grant_for_a_project_is_in_its_currency(project):
 def test_the_finances_group_has_the_two_permissions(anne):
     assert anne.has_perm("transparency.add_disbursement") and anne.has_perm("transparency.approve_disbursement")
     assert anne.has_perm("wagtailadmin.access_admin")
+
+
+def test_approval_and_grants_ask_for_a_build_of_the_project_page(project, anne, bruno, settings,
+                                                                django_capture_on_commit_callbacks):
+    from cms.publishing.models import SiteBuild
+
+    settings.SITE_BUILD_ENABLED = True
+    SiteBuild.objects.all().delete()
+    d = draft(project, anne)
+    workflow.submit(d, anne)
+    assert not SiteBuild.objects.exists()  # a submitted disbursement is not public
+    with django_capture_on_commit_callbacks(execute=False) as sent:
+        workflow.approve(d, bruno)
+    assert not SiteBuild.objects.exists()  # the signal waits for the commit
+    with django_capture_on_commit_callbacks(execute=False):  # the commit: the signal, not the build's task
+        for callback in sent:
+            callback()
+    build = SiteBuild.objects.get(status=SiteBuild.QUEUED)
+    assert build.page_ids == [project.pk] and "Dépense approuvée" in build.reasons[0]
+    with django_capture_on_commit_callbacks(execute=False) as sent:
+        grant(project)
+    with django_capture_on_commit_callbacks(execute=False):
+        for callback in sent:
+            callback()
+    build.refresh_from_db()
+    assert any("Subvention" in reason for reason in build.reasons)
