@@ -148,6 +148,9 @@ def test_the_reversal_action(client, project, anne, bruno):
     assert done.status_code == 303
     reversal = Disbursement.objects.get(reverses=d)
     assert reversal.amount == -50_000 and reversal.status == "draft" and reversal.recorded_by == bruno
+    edit = client.post(f"{BASE}edit/{reversal.pk}/", form_data(project, amount="1"))
+    assert edit.status_code == 302 and any("contre-écriture" in m for m in flash(edit))
+    assert Disbursement.objects.get(pk=reversal.pk).amount == -50_000
     again = client.post(f"{BASE}{d.pk}/contre-ecriture/", {"reason": "x"})
     assert again.status_code == 409 and Disbursement.objects.count() == 2
     client.post(f"{BASE}{reversal.pk}/soumettre/")
@@ -207,3 +210,25 @@ def test_hostile_posts_never_5xx_and_never_break_four_eyes(client, project, anne
     after = list(Disbursement.objects.order_by("pk").values_list("pk", "status", "amount", "description"))
     assert [row for row in after if row[0] == target.pk] == [row for row in before if row[0] == target.pk]
     assert not Disbursement.objects.filter(status="approved", approved_by=anne, recorded_by=anne).exists()
+
+
+@hsettings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.fixed_dictionaries({}, optional={
+    "funder": st.text(max_size=250), "amount": st.one_of(st.text(max_size=25), st.integers().map(str)),
+    "currency": st.sampled_from(["EUR", "XOF", "eur", "", "ZZZ", "€"]),
+    "project": st.one_of(st.text(max_size=10), st.integers(-3, 10**15).map(str)),
+    "start_date": st.text(max_size=12), "end_date": st.dates().map(str), "received_on": st.text(max_size=12),
+    "reporting_due": st.text(max_size=12), "notes": st.text(max_size=100),
+}))
+def test_hostile_grant_forms_never_5xx_and_write_only_valid_grants(client, project, anne, data):
+    as_user(client, anne)
+    before = Grant.objects.count()
+    clean = {k: v.replace("\x00", "") for k, v in data.items()}
+    response = client.post("/admin/transparence/subventions/new/", clean)
+    assert response.status_code < 500
+    if response.status_code == 302:
+        g = Grant.objects.latest("pk")
+        assert g.amount > 0 and g.end_date >= g.start_date and g.recorded_by == anne
+        assert g.project is None or g.currency == g.project.currency
+    else:
+        assert Grant.objects.count() == before
