@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "cms.donations",
     "cms.donors",
     "cms.receipts",
+    "cms.transparency",
     "cms.transparency.ledger",  # label public_ledger: the public ledger (issue 14 §3)
     "cms.publishing",
     "wagtail_headless_preview",
