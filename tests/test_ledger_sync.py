@@ -20,6 +20,7 @@ from cms.transparency.ledger.entries import payment_reference
 from cms.transparency.ledger.models import AppendOnly, Checkpoint, PublicEntry
 from cms.transparency.ledger.tasks import request_sync, sync_ledger
 from site_builder import verify_ledger as tlog
+from tests import factories
 
 PERSONAL = ("Awa", "Diallo", "awa@example.org", "3 rue des Lilas", "75011", "Paris")
 
@@ -141,18 +142,32 @@ def test_public_ledger_shows_lines_and_checkpoints_and_nothing_personal(client, 
 
 
 @pytest.mark.django_db
-def test_unapproved_disbursements_never_appear(settings):
-    """With the transparency app installed, only approved disbursements are appended (skipped otherwise)."""
-    from django.apps import apps
+def test_approved_disbursements_reversals_and_grants_are_appended_drafts_never(settings):
+    """The other sources of the books (cms/transparency): an approved disbursement, its reversal once
+    approved, and a grant each become one entry; a draft or a submitted disbursement never does."""
+    from cms.transparency import workflow
+    from tests.transparency_helpers import approved, draft, finance_user, grant
 
     settings.SITE_BUILD_ENABLED = False
-    try:
-        model = apps.get_model("transparency", "Disbursement")
-    except LookupError:
-        pytest.skip("the transparency app (disbursements) is not on this branch")
-    sources = [s for s, _id, _f in ledger_sync.pending_movements()]
-    approved = set(model.objects.filter(status="approved").values_list("pk", flat=True))
-    assert {s for s in sources if s.startswith("disbursement:")} == {f"disbursement:{pk}" for pk in approved}
+    project = factories.make_project(factories.make_site(), title="Le puits", slug="puits")
+    anne, bruno = finance_user("anne"), finance_user("bruno")
+    spent = approved(project, anne, bruno, amount=80_000)
+    draft(project, anne, amount=1_000)
+    workflow.submit(draft(project, anne, amount=2_000), anne)
+    reversal = workflow.reverse(spent, anne, reason="facture en double")
+    funded = grant(project, amount=500_000)
+    ledger_sync.sync()
+    entries = [json.loads(line) for line in PublicEntry.objects.order_by("seq").values_list("line", flat=True)]
+    assert sorted((e["kind"], e["amount"]) for e in entries) == [("disbursement", 80_000), ("grant", 500_000)]
+    assert {e["project"] for e in entries} == {"puits"}
+    workflow.submit(reversal, anne)
+    workflow.approve(reversal, bruno)
+    ledger_sync.sync()
+    kinds = list(PublicEntry.objects.order_by("seq").values_list("source", flat=True))
+    assert kinds[-1] == f"disbursement:{reversal.pk}" and f"grant:{funded.pk}" in kinds
+    assert json.loads(PublicEntry.objects.order_by("seq").last().line)["amount"] == -80_000
+    assert ledger_sync.sync() == 0  # nothing new: nothing appended twice
+    assert "Quatreyeux" not in "".join(PublicEntry.objects.values_list("line", flat=True))
 
 
 @pytest.mark.django_db
