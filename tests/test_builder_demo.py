@@ -130,6 +130,7 @@ JSONLD_TYPES = {
     "story_index": {"Organization", "CollectionPage"},
     "standard": {"Organization", "WebPage"},
     "donate": {"Organization", "WebPage"},
+    "donor_wall": {"Organization", "WebPage"},
     "thank_you": {"Organization"},
     "404": {"Organization"},
 }
