@@ -28,7 +28,7 @@ import dataclasses
 
 from .build import add_redirects, make_site
 from .normalize import PAGE_TYPES, MediaMap
-from .routes.wall import changed_slugs, is_wall_route
+from .routes.wall import changed_slugs, is_wall_route, site_wall
 from .site import Route, SiteData
 
 PAGE_ROUTES = ("story", "project", "standard")  # one route per CMS page, made by the sub-site
@@ -125,7 +125,9 @@ def patch(state, raw: dict, stamps: dict, order: list, new_globals: dict, config
         routes[positions[path]] = route
     for route in listings:
         routes[positions[route.output_path]] = _with_cards(route, cards, new_globals)
-    walls = {r.output_path: r for r in sub_data.routes if is_wall_route(r)}  # /donateurs/: new globals only
+    walls = {}  # /donateurs/, when the site-wide names changed: it shows nothing but them
+    if site_wall(state.globals) != site_wall(new_globals):
+        walls = {r.output_path: r for r in sub_data.routes if is_wall_route(r)}
     if not walls.keys() <= positions.keys():
         return None
     for path, route in walls.items():

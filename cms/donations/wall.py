@@ -99,3 +99,36 @@ def wall_rows(per_project: int = PER_PROJECT) -> list[dict]:
               .order_by("-created_at", "-id"))
     return [{"project": d.project.slug if d.project_id else "", "name": shown_name(d),
              "day": d.created_at.date().isoformat()} for d in ranked]
+
+
+# --- the site follows: a name that appears or leaves asks for a build (incremental: changed_routes.py) -------
+
+def _rebuild_if_shown(donation, why: str) -> None:
+    if donation is None or not donation.public_wall or donation.wall_hidden:
+        return
+    from cms.publishing.queue import request_build
+
+    request_build(f"Mur des donateurs : {why}")
+
+
+def on_payment_recorded(sender, entry, **kwargs):
+    donation = entry.donation
+    if donation is not None and donation.public_wall and \
+            not LedgerEntry.objects.filter(donation=donation, kind="payment").exclude(pk=entry.pk).exists():
+        _rebuild_if_shown(donation, "un nouveau nom")  # its first payment only (a monthly gift shows once)
+
+
+def on_refund_recorded(sender, entry, **kwargs):
+    _rebuild_if_shown(entry.donation, "un don remboursé")
+
+
+def on_gift_ended(sender, donation, **kwargs):
+    _rebuild_if_shown(donation, "un don mensuel arrêté")
+
+
+def connect_signals() -> None:
+    from . import signals
+
+    signals.payment_recorded.connect(on_payment_recorded, dispatch_uid="donations.wall.payment")
+    signals.refund_recorded.connect(on_refund_recorded, dispatch_uid="donations.wall.refund")
+    signals.monthly_gift_ended.connect(on_gift_ended, dispatch_uid="donations.wall.ended")
