@@ -54,6 +54,9 @@ class SentEmail(models.Model):
     error = models.TextField(_("erreur"), blank=True)
     context = models.JSONField(default=dict, blank=True)
     attachments = models.JSONField(default=list, blank=True)
+    # A project news e-mail: the announcement it belongs to (its send report, cms/donors/news.py)
+    announcement = models.ForeignKey("donors.UpdateAnnouncement", null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="emails")
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True, db_index=True)
     sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
 

@@ -407,4 +407,8 @@ class DeskGroup(ModelViewSetGroup):
     menu_label = "Donateurs"
     menu_icon = "user"
     menu_order = 250
-    items = (DonorViewSet, DonationViewSet)
+    @property
+    def items(self):
+        from .news_report import AnnouncementViewSet  # (it imports this module)
+
+        return (DonorViewSet, DonationViewSet, AnnouncementViewSet)

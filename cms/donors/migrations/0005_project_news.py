@@ -1,7 +1,18 @@
-"""Project news by e-mail: the opt-in and the announcements (issue 14, section 4)."""
+"""Project news by e-mail (issue 14 §4): the opt-in, the announcements, each e-mail's announcement.
+
+The updates that exist before this migration are recorded as announced (to no one): they are old news, and
+the first publish after deploying must not e-mail every donor every update of the past."""
 
 import django.db.models.deletion
 from django.db import migrations, models
+
+
+def mark_existing_updates(apps, schema_editor):
+    ProjectUpdate = apps.get_model("projects", "ProjectUpdate")
+    UpdateAnnouncement = apps.get_model("donors", "UpdateAnnouncement")
+    UpdateAnnouncement.objects.bulk_create(
+        [UpdateAnnouncement(update_id=u.pk, project_id=u.page_id, title=u.title[:160], recipients=0)
+         for u in ProjectUpdate.objects.only("pk", "page_id", "title")], ignore_conflicts=True)
 
 
 class Migration(migrations.Migration):
@@ -33,4 +44,10 @@ class Migration(migrations.Migration):
                 'ordering': ['-created_at', '-id'],
             },
         ),
+        migrations.AddField(
+            model_name='sentemail',
+            name='announcement',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='emails', to='donors.updateannouncement'),
+        ),
+        migrations.RunPython(mark_existing_updates, migrations.RunPython.noop),
     ]
