@@ -15,10 +15,30 @@ def mark_existing_updates(apps, schema_editor):
          for u in ProjectUpdate.objects.only("pk", "page_id", "title")], ignore_conflicts=True)
 
 
+def grant_report(apps, schema_editor):
+    """The desk's "Dons" group (donations 0006) reads the send report (permissions made first, as there)."""
+    from django.apps import apps as global_apps
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.contenttypes.management import create_contenttypes
+
+    config = global_apps.get_app_config("donors")
+    create_contenttypes(config, verbosity=0, apps=apps)
+    create_permissions(config, verbosity=0, apps=apps)
+    permission = apps.get_model("auth", "Permission").objects.filter(
+        content_type__app_label="donors", content_type__model="updateannouncement",
+        codename="view_updateannouncement").first()
+    group = apps.get_model("auth", "Group").objects.filter(name="Dons").first()
+    if permission is not None and group is not None:
+        group.permissions.add(permission)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
         ('donors', '0004_space'),
+        ('donations', '0006_dons_group'),
+        ('auth', '0012_alter_user_first_name_max_length'),
+        ('contenttypes', '0002_remove_content_type_name'),
         ('projects', '0002_suggestedamount'),
     ]
 
@@ -50,4 +70,5 @@ class Migration(migrations.Migration):
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='emails', to='donors.updateannouncement'),
         ),
         migrations.RunPython(mark_existing_updates, migrations.RunPython.noop),
+        migrations.RunPython(grant_report, migrations.RunPython.noop),
     ]
