@@ -205,3 +205,26 @@ def test_hostile_wall_queries_never_fail_with_5xx(client, field, junk):
     query = "{ %s { project name day %s } }" % (field, junk.replace("}", ""))
     response = client.post("/graphql/", json.dumps({"query": query}), content_type="application/json")
     assert response.status_code < 500
+
+
+# --- the site follows ------------------------------------------------------------------------------------
+
+def test_a_name_joining_or_leaving_the_wall_asks_for_a_build_and_others_do_not(django_capture_on_commit_callbacks):
+    from cms.publishing.models import SiteBuild
+
+    tree = factories.make_site()
+    live = factories.make_project(tree, title="Puits", slug="puits")
+    SiteBuild.objects.all().delete()
+
+    def wall_builds():
+        return sum(1 for b in SiteBuild.objects.all() for r in b.reasons if r.startswith("Mur des donateurs"))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        pay(donation(donor(), project=live, project_slug="puits", public_wall=False))
+    assert wall_builds() == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        entry = pay(donation(donor(), project=live, project_slug="puits", public_wall=True))
+    assert wall_builds() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        refund(entry, 100)
+    assert wall_builds() == 2
