@@ -123,7 +123,7 @@ def on_refund_recorded(sender, entry, **kwargs):
 
 
 def on_gift_ended(sender, donation, **kwargs):
-    _rebuild_if_shown(donation, "un don mensuel arrêté")
+    _rebuild_if_shown(donation, "fin d’un don mensuel")
 
 
 def connect_signals() -> None:
