@@ -149,6 +149,8 @@ def test_the_desk_lists_the_wall_and_hides_a_name_in_one_click(desk):
     html = listing.content.decode()
     assert "Marie D." in html and "Not Asked" not in html and "Masquer" in html
 
+    gift_page = desk.get(f"/admin/dons/{shown.pk}/").content.decode()
+    assert "Masquer du mur des donateurs" in gift_page and "affiché" in gift_page
     response = desk.post(f"/admin/dons/{shown.pk}/mur/", {"hide": "1"})
     assert response.status_code == 303
     shown.refresh_from_db()
