@@ -45,6 +45,7 @@ fragment Globals on Query {
   donationRules { currency minAmount maxAmount feeRateBp feeFixed suggestions }
   donationTotals { slug raised currency donors }
   siteTotals { raised currency donors }
+  donorWall { project name day }
   siteSettings: sites { siteName hostname }
   settings: setting(name: "SiteSettings") {
     ... on SiteSettings {
