@@ -20,6 +20,7 @@ from wagtail.models import Locale, Page, Site
 from cms.core.models import HomePage, StandardPage
 from cms.projects.models import Partner, ProjectIndexPage, ProjectPage, ProjectTheme
 from cms.stories.models import StoryIndexPage, StoryPage
+from cms.transparency.models import Disbursement
 
 from .access import HEADER_HINT
 from cms.core.stream_cache import activate, collect_references, load_references
@@ -48,6 +49,8 @@ def _querysets(base):
         ProjectPage: ProjectPage.objects.filter(pk__in=base.type(ProjectPage).values("pk"))
         .select_related("hero_image", "theme").prefetch_related(
             "hero_image__renditions", "key_figures", "suggested_amounts", "budget_lines", "updates",
+            Prefetch("updates__disbursements", queryset=Disbursement.objects.approved().only("pk", "status",
+                                                                                           "project_id")),
             Prefetch("gallery_images__image", queryset=images),
             Prefetch("partners", queryset=Partner.objects.select_related("logo")),
         ),
@@ -105,6 +108,14 @@ class SiteTotals(graphene.ObjectType):
     donors = graphene.Int(required=True)
 
 
+class WallName(graphene.ObjectType):
+    """One name on the donor wall (cms/donations/wall.py): what the donor chose to show, never an e-mail."""
+
+    project = graphene.String(required=True, description='The project\'s slug, "" for the general fund.')
+    name = graphene.String(required=True)
+    day = graphene.String(required=True, description="The gift's day (ISO date).")
+
+
 class DonationRule(graphene.ObjectType):
     """The giving rules of one currency, as the donation endpoint enforces them (cms/donations/rules.py)."""
 
@@ -156,6 +167,14 @@ class SiteExportQuery:
     site_totals = graphene.Field(SiteTotals, required=True, description="Raised in EUR and donors, site-wide.")
 
     donation_rules = graphene.List(graphene.NonNull(DonationRule), required=True)
+    donor_wall = graphene.List(graphene.NonNull(WallName), required=True,
+                               description="The donor wall: names donors chose to show on paid gifts, newest first "
+                                           "(at most 200 per project).")
+
+    def resolve_donor_wall(self, info, **kwargs):
+        from cms.donations.wall import wall_rows
+
+        return [WallName(**row) for row in wall_rows()]
 
     def resolve_donation_rules(self, info, **kwargs):
         from cms.donations.rules import public_rules

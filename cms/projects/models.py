@@ -4,6 +4,7 @@ and what changed on the ground (key figures, dated updates with photos).
 Money is an integer in the currency's minor unit with the currency beside it (XAF/XOF have none).
 """
 
+import graphene
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -12,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from grapple.models import (
     GraphQLBoolean,
     GraphQLCollection,
+    GraphQLField,
     GraphQLFloat,
     GraphQLForeignKey,
     GraphQLImage,
@@ -29,6 +31,7 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
+from cms.api.stream_json import StreamJsonMixin, json_field
 from cms.core.blocks import BodyBlock, UpdatePhotosBlock
 from cms.core.models import IndexPage, PublicSiteURLMixin
 from cms.core.preview import SitePreviewMixin
@@ -97,7 +100,7 @@ class ProjectIndexPage(IndexPage):
         verbose_name = _("liste des projets")
 
 
-class ProjectPage(PublicSiteURLMixin, SitePreviewMixin, Page):
+class ProjectPage(StreamJsonMixin, PublicSiteURLMixin, SitePreviewMixin, Page):
     STATUS_CHOICES = [("planned", _("En préparation")), ("active", _("En cours")), ("completed", _("Réalisé"))]
 
     summary = models.TextField(_("résumé"), max_length=400,
@@ -172,6 +175,7 @@ class ProjectPage(PublicSiteURLMixin, SitePreviewMixin, Page):
         GraphQLCollection(GraphQLForeignKey, "suggested_amounts", "projects.SuggestedAmount"),
         GraphQLCollection(GraphQLForeignKey, "budget_lines", "projects.BudgetLine"),
         GraphQLStreamfield("body"),
+        json_field("body"),
         GraphQLCollection(GraphQLForeignKey, "gallery_images", "projects.ProjectGalleryImage"),
         GraphQLCollection(GraphQLSnippet, "partners", "projects.Partner"),
         GraphQLCollection(GraphQLForeignKey, "updates", "projects.ProjectUpdate"),
@@ -247,7 +251,13 @@ class ProjectGalleryImage(Orderable):
     graphql_fields = [GraphQLImage("image", required=True), GraphQLString("caption")]
 
 
-class ProjectUpdate(Orderable, ClusterableModel):
+class UpdateDisbursement(graphene.ObjectType):
+    """A disbursement named by an update: its id, to find it among the project's `projectSpending`."""
+
+    id = graphene.ID(required=True)
+
+
+class ProjectUpdate(StreamJsonMixin, Orderable, ClusterableModel):
     """A dated news item from the field: what was done, with photos. Shown newest first."""
 
     page = ParentalKey(ProjectPage, related_name="updates", on_delete=models.CASCADE)
@@ -255,10 +265,27 @@ class ProjectUpdate(Orderable, ClusterableModel):
     title = models.CharField(_("titre"), max_length=160)
     text = RichTextField(_("texte"), features=["bold", "italic", "link", "ul", "ol"])
     photos = StreamField(UpdatePhotosBlock(), blank=True, verbose_name=_("photos"))
+    # "Le puits financé par ces trois dépenses": the disbursements this update shows (approved ones of its
+    # page only: the panel offers no other, and the API returns no other).
+    disbursements = ParentalManyToManyField("transparency.Disbursement", verbose_name=_("dépenses montrées"),
+                                            blank=True, related_name="updates")
 
-    panels = [FieldRowPanel([FieldPanel("date"), FieldPanel("title")]), FieldPanel("text"), FieldPanel("photos")]
+    panels = [FieldRowPanel([FieldPanel("date"), FieldPanel("title")]), FieldPanel("text"), FieldPanel("photos"),
+              FieldPanel("disbursements", widget=forms.CheckboxSelectMultiple)]
     graphql_fields = [GraphQLString("date", required=True), GraphQLString("title", required=True),
-                      GraphQLRichText("text", required=True), GraphQLStreamfield("photos")]
+                      GraphQLRichText("text", required=True), GraphQLStreamfield("photos"),
+                      json_field("photos"),
+                      GraphQLField("disbursements", UpdateDisbursement, is_list=True, required=True,
+                                   source="public_disbursements",
+                                   description="The approved disbursements of this project the update shows.")]
+
+    def public_disbursements(self, info=None, **kwargs):
+        """Approved disbursements of this update's own project only (in Python, so a prefetch of
+        `disbursements` serves every update without a query)."""
+        from cms.transparency.models import Disbursement
+
+        return [UpdateDisbursement(id=d.pk) for d in self.disbursements.all()
+                if d.status == Disbursement.APPROVED and d.project_id == self.page_id]
 
     class Meta(Orderable.Meta):
         ordering = ["-date", "sort_order"]

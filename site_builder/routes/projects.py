@@ -4,6 +4,7 @@ without JavaScript), and one page per project."""
 from __future__ import annotations
 
 from .context import HOME_CRUMB, RouteContext
+from .wall import walls
 
 STATUS_ORDER = ("active", "planned", "completed")
 RELATED_WHEN_COMPLETED = 3  # projects under way a completed project's page sends visitors to
@@ -88,12 +89,14 @@ def project_routes(ctx: RouteContext) -> None:
     index_id = str(ctx.pages.project_index["id"]) if ctx.pages.project_index else None
     # A completed project takes no gift: its page sends visitors to a few projects under way instead.
     under_way = sorted((p for p in ctx.open_projects if p["status"] == "active"), key=lambda p: not p["featured"])
+    wall = walls(ctx.globals_)
     for raw in ctx.pages.projects:
         card = ctx.projects[str(raw["id"])]
         page = ctx.norm.cached("page", raw, lambda: project_page(ctx, raw, card), refs=[index_id])
         page.update({k: card[k] for k in ("raised", "donors")})  # the card's figures are this build's
         current = ([p for p in under_way if p["slug"] != card["slug"]][:RELATED_WHEN_COMPLETED]
                    if card["status"] == "completed" else [])
-        ctx.add(raw, "project.html", "project", {"page": page, "current_projects": current}, image=card["hero"],
-                description=card["summary"],
-                deps=tuple(ctx.norm.refs_of[str(raw["id"])]) + tuple(p["id"] for p in current))
+        names = wall.get(card["slug"], [])  # its donor wall: in `extra`, so a change re-renders the page
+        ctx.add(raw, "project.html", "project", {"page": page, "current_projects": current, "wall": names},
+                image=card["hero"], description=card["summary"],
+                deps=tuple(ctx.norm.refs_of[str(raw["id"])]) + tuple(p["id"] for p in current), extra=[repr(names)])
