@@ -40,8 +40,10 @@ from . import ledger, signals, task_rows
 from .insert_or_nothing import prepared
 from .models import Donation, LedgerEntry, StripeEvent
 
-# The donation's columns the ledger row copies, and the rest of what the statement reads back.
-CARRIED = ("id", "project_id", "project_slug", "frequency", "kind", "status")
+# The donation's columns: all of them are read back, so a receiver of payment_recorded finds
+# `entry.donation` loaded, as the transaction path gives it (no query of its own after the statement).
+DONATION_FIELDS = [f for f in Donation._meta.concrete_fields]
+CARRIED = tuple(f.column for f in DONATION_FIELDS)
 FROM_DONATION = {"donation_id": "id", "project_id": "project_id", "project_slug": "project_slug",
                  "frequency": "frequency", "donation_kind": "kind"}
 
@@ -103,7 +105,7 @@ _STATEMENTS: dict = {}
 
 
 def _statement(kind: str, ways: tuple, with_slug: bool, tasks: tuple) -> tuple[str, list]:
-    key = (kind, ways, with_slug, tuple(task.module_path for task in tasks))
+    key = (kind, ways, with_slug, tuple((task.module_path, task in signals.COALESCED) for task in tasks))
     if key not in _STATEMENTS:
         _STATEMENTS[key] = _build(kind, ways, with_slug, tasks)
     return _STATEMENTS[key]
@@ -123,7 +125,7 @@ def _build(kind: str, ways: tuple, with_slug: bool, tasks: tuple) -> tuple[str, 
         by_name = {name: value for value, name in sentinels.items()}
         metadata = {"donation": str(by_name["way.pk"])} if "pk" in ways else {}
         query = ledger.find_donation_query(metadata, **{w: by_name[f"way.{w}"] for w in ways if w != "pk"})
-        found_sql, found_params = _sql(query.values_list(*CARRIED)[:1], sentinels)
+        found_sql, found_params = _sql(query.values_list(*(f.attname for f in DONATION_FIELDS))[:1], sentinels)
         params += found_params
     ctes = [f"found ({columns}) AS ({found_sql})"]
 
@@ -187,8 +189,9 @@ def _build(kind: str, ways: tuple, with_slug: bool, tasks: tuple) -> tuple[str, 
         notified = "(SELECT count(*) FROM n)"
 
     sql = "WITH %s SELECT (SELECT count(*) FROM ev), (SELECT count(*) FROM found), EXISTS (SELECT 1 FROM %s " \
-          "WHERE id = %%s), %s, %s FROM (SELECT 1) one LEFT JOIN l ON true" % (
-              ",\n".join(ctes), events, notified, ", ".join(f"l.{quote(c)}" for c in returned))
+          "WHERE id = %%s), %s, %s FROM (SELECT 1) one LEFT JOIN l ON true LEFT JOIN d ON true" % (
+              ",\n".join(ctes), events, notified,
+              ", ".join([*(f"l.{quote(c)}" for c in returned), *(f"d.{quote(c)}" for c in CARRIED)]))
     params.append(Slot("ev.id"))
     return sql, params
 
@@ -235,8 +238,10 @@ def record_payment_event(*, event_id: str, event_type: str, kind: str, metadata:
         return ("duplicate" if seen or found or may_rebuild else "retry"), False
     if row[0] is not None:  # a new ledger row: what ledger._insert_once does after its INSERT
         entry.pk = row[0]
-        for attname, value in zip(FROM_DONATION, row[1:]):
+        for attname, value in zip(FROM_DONATION, row[1:len(FROM_DONATION) + 1]):
             setattr(entry, attname, value)
+        entry.donation = Donation.from_db(connection.alias, [f.attname for f in DONATION_FIELDS],
+                                          row[len(FROM_DONATION) + 1:])
         entry._state.adding, entry._state.db = False, connection.alias
         ledger.totals_changed()
         if signals.payment_recorded.has_listeners():

@@ -32,11 +32,18 @@ _TASKS: dict[Signal, list] = {payment_recorded: [], refund_recorded: [], monthly
                               monthly_gift_ended: []}
 
 
-def enqueue_on(signal: Signal, task) -> None:
+COALESCED: set = set()  # tasks queued without an argument, and only when none of them is waiting already
+
+
+def enqueue_on(signal: Signal, task, *, coalesce: bool = False) -> None:
     """Queue `task(object id)` whenever `signal` is sent, with the row that sends it (once per task, even if
-    declared twice, e.g. by an app's ready() run again)."""
+    declared twice, e.g. by an app's ready() run again). `coalesce=True`: queue `task()`, without an
+    argument, unless a row of it is waiting (READY) already: a burst of gifts asks for one run (the
+    public ledger's sync); two deliveries racing may both queue it, which such a task must bear."""
     if task not in _TASKS[signal]:
         _TASKS[signal].append(task)
+    if coalesce:
+        COALESCED.add(task)
 
 
 def tasks_for(signal: Signal) -> list:

@@ -47,6 +47,22 @@ def row_values(task, args: list) -> dict:
             for field in model._meta.concrete_fields}
 
 
+def _waiting(task) -> tuple[str, list]:
+    """SQL (and params) true when a READY row of `task` waits: a coalesced task is then not queued again."""
+    from django_tasks_db.compat import TaskResultStatus
+
+    model, quote = _model(), connection.ops.quote_name
+    return ("NOT EXISTS (SELECT 1 FROM %s WHERE %s = %%s AND %s = %%s AND %s = %%s)" % (
+        quote(model._meta.db_table), quote("status"), quote("task_path"), quote("backend_name")),
+        [TaskResultStatus.READY, task.module_path, task.backend])
+
+
+def _coalesced(task) -> bool:
+    from .signals import COALESCED
+
+    return task in COALESCED
+
+
 def insert_select(tasks, arg_sql: str, source: str) -> tuple[str, list]:
     """`INSERT INTO <tasks table> … SELECT … FROM source` (PostgreSQL): one row per task for each row of
     `source`, whose argument is the SQL expression `arg_sql` (e.g. `l.id`). For fast_intake's statement,
@@ -60,13 +76,21 @@ def insert_select(tasks, arg_sql: str, source: str) -> tuple[str, list]:
         values = row_values(task, [0])
         columns = list(values)
         parts = []
+        coalesced = _coalesced(task)
         for column in columns:
-            if column == ARGS_COLUMN:
+            if column == ARGS_COLUMN and coalesced:
+                parts.append("'{\"args\": [], \"kwargs\": {}}'::jsonb")
+            elif column == ARGS_COLUMN:
                 parts.append(f"jsonb_build_object('args', jsonb_build_array({arg_sql}), 'kwargs', '{{}}'::jsonb)")
             else:  # typed: a UNION of untyped NULLs would be text
                 parts.append(f"CAST(%s AS {types[column]})")
                 params.append(FRESH_ID if column == "id" else NOW if column == "enqueued_at" else values[column])
-        selects.append(f"SELECT {', '.join(parts)} FROM {source}")
+        if coalesced:
+            where, where_params = _waiting(task)
+            selects.append(f"(SELECT {', '.join(parts)} FROM {source} WHERE {where} LIMIT 1)")
+            params += where_params
+        else:
+            selects.append(f"SELECT {', '.join(parts)} FROM {source}")
     sql = "INSERT INTO %s (%s) %s RETURNING 1" % (
         quote(model._meta.db_table), ", ".join(quote(c) for c in columns), " UNION ALL ".join(selects))
     return sql, params
@@ -78,13 +102,24 @@ def enqueue_now(tasks, arg) -> None:
     if not tasks:
         return
     model, quote = _model(), connection.ops.quote_name
-    rows = [row_values(task, [arg]) for task in tasks]
-    columns = list(rows[0])
-    placeholders = "(%s)" % ", ".join(["%s"] * len(columns))
-    sql = "INSERT INTO %s (%s) VALUES %s" % (quote(model._meta.db_table), ", ".join(quote(c) for c in columns),
-                                             ", ".join([placeholders] * len(rows)))
-    params = [row[column] for row in rows for column in columns]
-    if connection.vendor == "postgresql":
+    pg = connection.vendor == "postgresql"
+    types = {field.column: field.db_type(connection) for field in model._meta.concrete_fields}
+    selects, params, columns = [], [], None
+    for task in tasks:
+        row = row_values(task, [] if _coalesced(task) else [arg])
+        columns = list(row)
+        # typed on PostgreSQL (a UNION of untyped NULLs would be text); SQLite's CAST would change values
+        parts = ", ".join(f"CAST(%s AS {types[c]})" if pg else "%s" for c in columns)
+        params += [row[c] for c in columns]
+        if _coalesced(task):
+            where, where_params = _waiting(task)
+            selects.append(f"SELECT {parts} WHERE {where}")
+            params += where_params
+        else:
+            selects.append(f"SELECT {parts}")
+    sql = "INSERT INTO %s (%s) %s" % (quote(model._meta.db_table), ", ".join(quote(c) for c in columns),
+                                      " UNION ALL ".join(selects))
+    if pg:
         sql = f"WITH queued AS ({sql} RETURNING 1) SELECT pg_notify(%s, '') FROM (SELECT 1 FROM queued LIMIT 1) q"
         params.append(CHANNEL)
     with connection.cursor() as cursor:

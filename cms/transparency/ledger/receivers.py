@@ -11,10 +11,12 @@ TRANSPARENCY_SIGNALS = ("disbursement_approved", "disbursement_reversed", "grant
 def connect() -> None:
     from cms.donations import signals
 
-    from .tasks import on_money_recorded
+    from .tasks import on_money_recorded, sync_ledger
 
-    signals.payment_recorded.connect(on_money_recorded, dispatch_uid="public_ledger.payment")
-    signals.refund_recorded.connect(on_money_recorded, dispatch_uid="public_ledger.refund")
+    # Declared, not received: the sync is queued (unless one waits) in the statement or transaction that
+    # records the payment or refund, at no round trip of its own (cms/donations/task_rows.py).
+    signals.enqueue_on(signals.payment_recorded, sync_ledger, coalesce=True)
+    signals.enqueue_on(signals.refund_recorded, sync_ledger, coalesce=True)
     try:
         other = importlib.import_module("cms.transparency.signals")
     except ImportError:

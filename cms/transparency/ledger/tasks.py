@@ -1,6 +1,8 @@
 """The sync task (publishing worker, queue "builds") and how the webhook asks for it: one statement.
 
-The receivers of payment_recorded/refund_recorded run inside Stripe's webhook request (after its commit).
+Payments and refunds queue it with their own rows (receivers.py: `enqueue_on(…, coalesce=True)`, the
+same "unless one is waiting" rule inside the recording statement); the transparency app's signals use
+the receiver below, which runs after their commit.
 Another engineer is cutting the webhook's round trips, so asking for a sync must cost at most one cheap
 statement and coalesce: `request_sync` inserts the task's row only when no sync task is waiting already
 (`INSERT … SELECT … WHERE NOT EXISTS`, answered from django-tasks' partial index of READY rows), and on
