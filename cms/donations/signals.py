@@ -40,20 +40,22 @@ def enqueue_on(signal: Signal, task, *, coalesce: bool = False) -> None:
     declared twice, e.g. by an app's ready() run again). `coalesce=True`: queue `task()`, without an
     argument, unless a row of it is waiting (READY) already: a burst of gifts asks for one run (the
     public ledger's sync); two deliveries racing may both queue it, which such a task must bear."""
-    if task not in _TASKS[signal]:
-        _TASKS[signal].append(task)
+    declared = _TASKS.setdefault(signal, [])  # any signal sent through send_on_commit (transparency's too)
+    if task not in declared:
+        declared.append(task)
     if coalesce:
         COALESCED.add(task)
 
 
 def tasks_for(signal: Signal) -> list:
-    return list(_TASKS[signal])
+    return list(_TASKS.get(signal, ()))
 
 
 def _object_id(kwargs):
+    """The ledger row's id, or the donation's (or another signal's object's) id as a string."""
     if "entry" in kwargs:
         return kwargs["entry"].pk
-    return str(kwargs["donation"].pk)
+    return str(next(iter(kwargs.values())).pk)
 
 
 def send_on_commit(signal: Signal, **kwargs) -> None:
@@ -62,6 +64,8 @@ def send_on_commit(signal: Signal, **kwargs) -> None:
     skipped when no receiver is connected, so the webhook pays nothing for it."""
     from .task_rows import enqueue_now
 
-    enqueue_now(_TASKS[signal], _object_id(kwargs))
+    declared = _TASKS.get(signal)
+    if declared:
+        enqueue_now(declared, _object_id(kwargs))
     if signal.has_listeners():
         transaction.on_commit(lambda: signal.send(sender=None, **kwargs))
