@@ -184,7 +184,8 @@ def add_redirects(site_data: SiteData, globals_: dict, pages: list[dict]) -> Non
     site_data.warnings += redirect_warnings
 
 
-GLOBAL_FIELDS = ("donationRules", "donationTotals", "siteTotals", "siteSettings", "settings", "redirects")
+GLOBAL_FIELDS = ("donationRules", "donationTotals", "siteTotals", "siteSettings", "settings", "redirects",
+                 "projectSpending", "siteSpending")
 
 
 def build(api_url: str | BuildConfig, out: Path, **options) -> BuildResult:

@@ -29,6 +29,7 @@ fragment Blocks on StreamFieldInterface {
   ... on KeyFigureBlock { value unit text }
   ... on CallToGiveBlock { text buttonLabel project { id } }
   ... on DocumentBlock { documentTitle: title fileUrl document { title fileSize file } }
+  ... on SpendingSummaryBlock { heading showProjects }
 }
 """
 
@@ -43,6 +44,13 @@ fragment Globals on Query {
   donationRules { currency minAmount maxAmount feeRateBp feeFixed suggestions }
   donationTotals { slug raised currency donors }
   siteTotals { raised currency donors }
+  # money spent (cms/transparency): approved disbursements only; `raised` is online gifts + grants
+  projectSpending {
+    slug currency planned raised grants spent overspent
+    lines { label planned spent }
+    disbursements { id date amount currency budgetLine description proofs { title kind url } }
+  }
+  siteSpending { currency planned raised grants spent }
   siteSettings: sites { siteName hostname }
   settings: setting(name: "SiteSettings") {
     ... on SiteSettings {
@@ -74,7 +82,7 @@ fragment Page on PageInterface {
       body { ...Blocks }
       galleryImages { caption image { ...Img } }
       partners { ... on Partner { name slug url } }
-      updates { date title text photos { ...Blocks } }
+      updates { date title text photos { ...Blocks } placeName latitude longitude disbursements { id } }
     }
     ... on StoryPage {
       date author intro heroImage { ...Img }

@@ -68,4 +68,4 @@ def route_context(pages: PagesByKind, globals_: dict, config: BuildConfig, norm:
     return RouteContext(pages=pages, norm=norm, base_url=config.base_url, projects=projects,
                         open_projects=open_projects, stories=stories, site=site,
                         site_totals=globals_.get("siteTotals") or {}, home_hero=home_hero,
-                        data=SiteData(site=site, stories=stories))
+                        data=SiteData(site=site, stories=stories), globals=globals_)

@@ -104,6 +104,7 @@ class RouteContext:
     site_totals: dict  # money raised and donors, for the whole site
     home_hero: dict | None  # every page's SEO image falls back to it
     data: SiteData  # what the families fill
+    globals: dict = field(default_factory=dict)  # the API's site-wide answers (money spent: routes/spending.py)
 
     @property
     def n(self) -> Normalizer:
