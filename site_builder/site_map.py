@@ -61,9 +61,8 @@ def country_rings() -> tuple:
 def view_box(points: list[tuple[float, float]]) -> tuple[float, float, float, float]:
     """(west, south, east, north) around the points: padded, at least MIN_SPAN wide, its shape within ASPECT."""
     lons, lats = [p[0] for p in points], [p[1] for p in points]
-    lon_span = max(max(lons) - min(lons), MIN_SPAN / 2)
-    lat_span = max(max(lats) - min(lats), MIN_SPAN / 2)
-    lon_span, lat_span = lon_span * (1 + 2 * PAD), lat_span * (1 + 2 * PAD)
+    lon_span = max((max(lons) - min(lons)) * (1 + 2 * PAD), MIN_SPAN)
+    lat_span = max((max(lats) - min(lats)) * (1 + 2 * PAD), MIN_SPAN)
     lon_c, lat_c = (max(lons) + min(lons)) / 2, (max(lats) + min(lats)) / 2
     k = math.cos(math.radians(max(-80.0, min(80.0, lat_c))))
     ratio = lat_span / (lon_span * k)
