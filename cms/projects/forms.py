@@ -5,6 +5,21 @@ from wagtail.admin.forms import WagtailAdminPageForm
 
 
 class ProjectPageForm(WagtailAdminPageForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.limit_update_disbursements()
+
+    def limit_update_disbursements(self):
+        """An update may name only its own project's approved disbursements (none for a new page)."""
+        from cms.transparency.models import Disbursement
+
+        formset = self.formsets.get("updates")
+        if formset is None:
+            return
+        allowed = Disbursement.objects.approved().filter(project_id=self.instance.pk or -1)
+        for form in [*formset.forms, formset.empty_form]:
+            if "disbursements" in form.fields:
+                form.fields["disbursements"].queryset = allowed
     def clean(self):
         cleaned = super().clean()
         goal = cleaned.get("goal_amount")

@@ -4,6 +4,7 @@ and what changed on the ground (key figures, dated updates with photos).
 Money is an integer in the currency's minor unit with the currency beside it (XAF/XOF have none).
 """
 
+import graphene
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -12,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from grapple.models import (
     GraphQLBoolean,
     GraphQLCollection,
+    GraphQLField,
     GraphQLFloat,
     GraphQLForeignKey,
     GraphQLImage,
@@ -247,6 +249,12 @@ class ProjectGalleryImage(Orderable):
     graphql_fields = [GraphQLImage("image", required=True), GraphQLString("caption")]
 
 
+class UpdateDisbursement(graphene.ObjectType):
+    """A disbursement named by an update: its id, to find it among the project's `projectSpending`."""
+
+    id = graphene.ID(required=True)
+
+
 class ProjectUpdate(Orderable, ClusterableModel):
     """A dated news item from the field: what was done, with photos. Shown newest first."""
 
@@ -265,14 +273,30 @@ class ProjectUpdate(Orderable, ClusterableModel):
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True,
                                     validators=[MinValueValidator(-180), MaxValueValidator(180)],
                                     help_text=_("Entre -180 et 180, ex. -15.5487 (ouest négatif)."))
+    # "Le puits financé par ces trois dépenses": the disbursements this update shows (approved ones of its
+    # page only: the panel offers no other, and the API returns no other).
+    disbursements = ParentalManyToManyField("transparency.Disbursement", verbose_name=_("dépenses montrées"),
+                                            blank=True, related_name="updates")
 
     panels = [FieldRowPanel([FieldPanel("date"), FieldPanel("title")]), FieldPanel("text"), FieldPanel("photos"),
               MultiFieldPanel([FieldPanel("place_name"),
                                FieldRowPanel([FieldPanel("latitude"), FieldPanel("longitude")])],
-                              heading=_("Lieu (facultatif)"))]
+                              heading=_("Lieu (facultatif)")),
+              FieldPanel("disbursements", widget=forms.CheckboxSelectMultiple)]
     graphql_fields = [GraphQLString("date", required=True), GraphQLString("title", required=True),
                       GraphQLRichText("text", required=True), GraphQLStreamfield("photos"),
-                      GraphQLString("place_name"), GraphQLFloat("latitude"), GraphQLFloat("longitude")]
+                      GraphQLString("place_name"), GraphQLFloat("latitude"), GraphQLFloat("longitude"),
+                      GraphQLField("disbursements", UpdateDisbursement, is_list=True, required=True,
+                                   source="public_disbursements",
+                                   description="The approved disbursements of this project the update shows.")]
+
+    def public_disbursements(self, info=None, **kwargs):
+        """Approved disbursements of this update's own project only (in Python, so a prefetch of
+        `disbursements` serves every update without a query)."""
+        from cms.transparency.models import Disbursement
+
+        return [UpdateDisbursement(id=d.pk) for d in self.disbursements.all()
+                if d.status == Disbursement.APPROVED and d.project_id == self.page_id]
 
     class Meta(Orderable.Meta):
         ordering = ["-date", "sort_order"]

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "cms.donations",
     "cms.donors",
     "cms.receipts",
+    "cms.transparency",
     "cms.publishing",
     "wagtail_headless_preview",
     "django_tasks",

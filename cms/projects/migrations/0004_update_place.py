@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('projects', '0002_suggestedamount'),
+        ('projects', '0003_projectupdate_disbursements'),
     ]
 
     operations = [

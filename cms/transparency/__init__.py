@@ -1,0 +1,1 @@
+"""Transparency: money spent (disbursements, four eyes), grants, and (ledger/) the public ledger."""
