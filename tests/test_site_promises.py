@@ -6,8 +6,11 @@ monthly gifts, and the donor space (/donate/espace/) where a donor sees their gi
 changes, pauses or stops a monthly gift online. Those sentences are asserted below (KEPT_PROMISES), so that
 removing the feature without removing its promise, or the promise without the feature, fails here.
 
-Still not true: no donor wall, spending is not published yet, no news by e-mail, and no promise may rest on
-a placeholder contact (example.org links, 04 00 00 00 00)."""
+Since issue 14, spending is published: each project page shows its approved disbursements per budget line
+with their proofs (site_builder/routes/spending.py), and the footer of every page says so (SPENDING_PROMISE).
+
+Still not true: no donor wall, no news by e-mail, and no promise may rest on a placeholder contact
+(example.org links, 04 00 00 00 00)."""
 
 import re
 from pathlib import Path
@@ -24,8 +27,9 @@ BROKEN_PROMISES = [
     r"recevrez des nouvelles",              # "Vous recevrez des nouvelles du terrain": no newsletter
     r"avec des nouvelles du terrain",       # the sponsorship hint
     r"nouvelles par e-mail",
-    r"dépensé poste par poste",             # "ce qui a été dépensé poste par poste"
-    r"ses dépenses",                        # thank-you page: "son avancement, ses dépenses et ses photos"
+    # issue 14 made these false: approved spending and its proofs are published on the project pages
+    r"dépenses[^.]{0,80}pas encore publi",  # "Les dépenses réelles … ne sont pas encore publiées"
+    r"détail des dépenses[^.]{0,80}n.est pas",
     r"en deux clics",
     r"nous répondons à chaque message",
     r"04 00 00 00 00",
@@ -55,6 +59,9 @@ KEPT_PROMISES = {
                  "Pour l’e-mail de remerciement, votre reçu fiscal et votre espace donateur"],
 }
 SPACE_LINKED_FROM = ["/donner/merci/", "/donner/"]  # pages that must link the donor space
+# every page's footer (base.html), true since issue 14
+SPENDING_PROMISE = "ses dépenses validées poste par poste, avec leurs justificatifs"
+KEPT_PROMISES["/"] = [SPENDING_PROMISE]
 
 
 def visible_text(html: str) -> str:
@@ -130,6 +137,12 @@ def test_the_templates_keep_the_promises_the_code_keeps():
     thanks = words(THEME / "thank_you.html")
     for sentence in KEPT_PROMISES["/donner/merci/"]:
         assert sentence in thanks, sentence
+    assert SPENDING_PROMISE in words(THEME / "base.html")
+    # the features behind the words: the builder pulls approved spending and the project page shows it
+    from site_builder import queries
+
+    assert "projectSpending" in queries.GLOBALS and "proofs { title kind url }" in queries.GLOBALS
+    assert "spending_section(page)" in words(THEME / "project.html")
     points = words(THEME / "partials" / "donate_points.html")
     assert "se modifie, se suspend ou s’arrête quand vous le voulez, en ligne" in points
     # the features behind the words: the mails, the receipt attached, the space's pause/stop/receipt routes
