@@ -114,14 +114,40 @@ def svg(points: list[dict], title: str) -> Markup | None:
     if paths:
         parts.append(f'<path d="{"".join(paths)}" fill="#F4EEE3" stroke="#9C8D79" stroke-width="0.8" '
                      'stroke-linejoin="round"/>')
-    for p in points:
-        x, y = xy(p["longitude"], p["latitude"])
+    true = [xy(p["longitude"], p["latitude"]) for p in points]
+    for p, (tx, ty), (x, y) in zip(points, true, spread(true, height)):
+        if (x, y) != (tx, ty):  # moved off a neighbour: a leader line to the true place
+            parts.append(f'<line x1="{tx:g}" y1="{ty:g}" x2="{x:g}" y2="{y:g}" stroke="#1E1B18" stroke-width="1.5"/>'
+                         f'<circle cx="{tx:g}" cy="{ty:g}" r="3" fill="#1E1B18"/>')
         if p["kind"] == "project":
-            parts.append(f'<rect x="{x - 9:g}" y="{y - 9:g}" width="18" height="18" rx="3" fill="#1D4A3C" '
-                         'stroke="#FFFFFF" stroke-width="2"/>')
+            parts.append(f'<rect x="{x - R:g}" y="{y - R:g}" width="{2 * R}" height="{2 * R}" rx="4" fill="#1D4A3C" '
+                         'stroke="#FFFFFF" stroke-width="2.5"/>')
         else:
-            parts.append(f'<circle cx="{x:g}" cy="{y:g}" r="10" fill="#A8401C" stroke="#FFFFFF" stroke-width="2"/>')
-        parts.append(f'<text x="{x:g}" y="{y + 4:g}" text-anchor="middle" font-size="12" font-weight="700" '
+            parts.append(f'<circle cx="{x:g}" cy="{y:g}" r="{R}" fill="#A8401C" stroke="#FFFFFF" stroke-width="2.5"/>')
+        parts.append(f'<text x="{x:g}" y="{y + 7:g}" text-anchor="middle" font-size="20" font-weight="700" '
                      f'fill="#FFFFFF" aria-hidden="true">{escape(p["label"])}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+R = 16  # a marker's radius in view units: about 9 px on a 360 px phone, readable, tappable by eye
+
+
+def spread(points: list[tuple[float, float]], height: float) -> list[tuple[float, float]]:
+    """Marker positions that do not cover each other: places a few km apart share a pixel at a regional
+    scale, so a marker that would overlap one already placed moves around its true place (rings of growing
+    radius, eight directions) and keeps a leader line to it. Deterministic: the same places, the same map."""
+    placed: list[tuple[float, float]] = []
+    for x, y in points:
+        spot = (x, y)
+        for ring in range(0, 8):
+            candidates = [(x, y)] if ring == 0 else [
+                (x + 2.6 * R * ring * math.cos(a), y + 2.6 * R * ring * math.sin(a))
+                for a in (math.radians(d) for d in (-45, -135, 45, 135, 0, 180, -90, 90))]
+            free = [c for c in candidates if R <= c[0] <= WIDTH - R and R <= c[1] <= height - R
+                    and all(math.dist(c, q) >= 2.2 * R for q in placed)]
+            if free:
+                spot = free[0]
+                break
+        placed.append((round(spot[0], 1), round(spot[1], 1)))
+    return placed

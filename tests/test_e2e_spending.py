@@ -147,4 +147,9 @@ def test_the_ngo_figures_are_on_the_index_and_the_transparency_page(spending_sit
         page.goto(spending_site["url"] + url)
         row = page.locator(f"tbody a[href='/projets/{SLUG}/#depenses']")
         assert row.count() == 1, url
-        assert "Dépensé" in page.locator("#bilan-title ~ dl.keyfigs").first.inner_text(), url
+        totals = page.locator("#bilan-title ~ div table").first
+        assert "Ensemble des projets en euros" in totals.inner_text(), url
+        figures = totals.inner_text().replace("\u202f", " ").replace("\xa0", " ")
+        assert "19 500 €" in figures, (url, figures)  # spent: the reversal nets the twice-entered invoice
+        page.set_viewport_size({"width": 360, "height": 800})
+        assert page.evaluate(LAYOUT_PROBLEMS_JS) == [], url  # the tables fit a phone without scrolling

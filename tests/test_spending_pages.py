@@ -11,6 +11,7 @@ and the incremental model step re-making exactly the routes a spending change sh
 from __future__ import annotations
 
 import copy
+import math
 import re
 
 import pytest
@@ -172,12 +173,15 @@ def test_the_index_and_the_transparency_page_show_the_ngo_figures(tmp_path):
     for url, scope in (("/projets/", "section[aria-labelledby=bilan-title]"), ("/transparence/", ".block-spending")):
         block = pages[url].soup.select_one(scope)
         assert block is not None, url
-        figures = " ".join(block.select_one("dl.keyfigs").get_text(" ").split()).replace("\u202f", " ")
-        assert "712,34" in figures  # 70 000 + 1 234 minor units spent, site-wide
-        table = [[c.get_text(" ", strip=True) for c in tr.find_all(["th", "td"])] for tr in block.select("tbody tr")]
-        assert [r[0] for r in table] == ["Page 10", "Page 11 (dépenses supérieures aux fonds reçus)"]
-        assert [a["href"] for a in block.select("tbody a")] == ["/projets/projet-10/#depenses",
-                                                               "/projets/projet-11/#depenses"]
+        totals, projects = block.select("table")
+        groups = [[" ".join(c.get_text(" ", strip=True).split()).replace("\u202f", " ").replace("\xa0", " ")
+                   for c in tb.find_all(["th", "td"])] for tb in totals.select("tbody")]
+        assert groups == [["Ensemble des projets en euros", "2 000 €", "905 €", "712,34 €"]]  # 70 000 + 1 234
+        names = [tb.select_one("th[scope=rowgroup]").get_text(" ", strip=True) for tb in projects.select("tbody")]
+        assert names == ["Page 10", "Page 11 (dépenses supérieures aux fonds reçus)"]
+        assert [a["href"] for a in projects.select("tbody a")] == ["/projets/projet-10/#depenses",
+                                                                  "/projets/projet-11/#depenses"]
+        assert [th.get_text() for th in projects.select("thead th[scope=col]")] == ["Prévu", "Reçu", "Dépensé"]
     assert pages["/projets/theme/eau/"].soup.select("#bilan-title") == []  # the filtered views list projects only
 
 
@@ -188,9 +192,13 @@ def test_map_points_are_inside_the_view_and_nothing_is_external():
                                    for i, (lat, lon) in enumerate(places)])
         drawing = str(svg(points, "Carte"))
         width, height = map(float, re.search(r'viewBox="0 0 ([\d.]+) ([\d.]+)"', drawing).groups())
-        marks = [(float(x), float(y)) for x, y in re.findall(r'<circle cx="([-\d.]+)" cy="([-\d.]+)"', drawing)]
+        marks = [(float(x), float(y)) for x, y in
+                 re.findall(r'<circle cx="([-\d.]+)" cy="([-\d.]+)" r="16"', drawing)]
         assert len(marks) == len(places)
-        assert all(10 <= x <= width - 10 and 10 <= y <= height - 10 for x, y in marks), (places, marks)
+        assert all(16 <= x <= width - 16 and 16 <= y <= height - 16 for x, y in marks), (places, marks)
+        assert all(math.dist(a, b) >= 32 for i, a in enumerate(marks) for b in marks[i + 1:])  # none hides another
+        dots = [(float(x), float(y)) for x, y in re.findall(r'<circle cx="([-\d.]+)" cy="([-\d.]+)" r="3"', drawing)]
+        assert all(0 <= x <= width and 0 <= y <= height for x, y in dots)
         assert "http" not in drawing and "href" not in drawing
     west, south, east, north = view_box([(-15.6, 14.1)])
     assert east - west >= 6 and west < -15.6 < east and south < 14.1 < north

@@ -20,6 +20,7 @@ from ..normalize import MediaMap
 
 SPENDING_GLOBALS = ("projectSpending", "siteSpending")
 KIND_LABELS = {"document": "document", "image": "photo"}
+CURRENCY_NAMES = {"EUR": "euros", "USD": "dollars", "XOF": "francs CFA (UEMOA)", "XAF": "francs CFA (CEMAC)"}
 
 
 def _int(value) -> int:
@@ -70,7 +71,8 @@ def with_funding(updates: list[dict], spending: dict | None) -> list[dict]:
 def site_summary(globals_: dict, projects: list[dict]) -> dict | None:
     """NGO-wide figures per currency (`siteSpending`) and one row per project with spending, in the
     projects' order; None when the API has none (the block then shows nothing)."""
-    totals = [{"currency": t.get("currency") or "EUR", "planned": _int(t.get("planned")),
+    totals = [{"title": f"Ensemble des projets en {CURRENCY_NAMES.get(t.get('currency'), t.get('currency'))}",
+               "currency": t.get("currency") or "EUR", "planned": _int(t.get("planned")),
                "raised": _int(t.get("raised")), "grants": _int(t.get("grants")), "spent": _int(t.get("spent"))}
               for t in globals_.get("siteSpending") or [] if t]
     rows = {r.get("slug"): r for r in globals_.get("projectSpending") or [] if r}
