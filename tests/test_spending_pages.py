@@ -264,3 +264,38 @@ def test_a_page_change_with_spending_stays_equal_to_a_full_model():
     assert_same(patched, oracle, signatures)
     page10 = next(r for r in patched.remade if r.url == "/projets/projet-10/").context["page"]
     assert page10["spending"] is not None and page10["summary"] == "Un nouveau résumé"
+
+
+# ---- hostile API answers: the builder never fails on them, and never shows a figure it cannot read ----
+
+from hypothesis import given, settings as hsettings, strategies as st  # noqa: E402
+
+scalar = st.one_of(st.none(), st.booleans(), st.integers(-10**15, 10**15), st.floats(allow_nan=True),
+                   st.text(max_size=20))
+hostile_row = st.fixed_dictionaries({
+    "slug": st.one_of(st.just("projet-10"), st.text(max_size=10)), "currency": scalar, "planned": scalar,
+    "raised": scalar, "grants": scalar, "spent": scalar, "overspent": scalar,
+    "lines": st.one_of(st.none(), st.lists(st.fixed_dictionaries({"label": scalar, "planned": scalar,
+                                                                  "spent": scalar}), max_size=3)),
+    "disbursements": st.one_of(st.none(), st.lists(st.one_of(st.none(), st.fixed_dictionaries({
+        "id": scalar, "date": st.one_of(st.none(), st.just("2026-05-02"), st.text(max_size=12)), "amount": scalar,
+        "currency": scalar, "budgetLine": scalar, "description": scalar,
+        "proofs": st.one_of(st.none(), st.lists(st.one_of(st.none(), st.fixed_dictionaries(
+            {"title": scalar, "kind": scalar, "url": st.one_of(st.none(), st.text(max_size=30))})), max_size=2))})),
+        max_size=3))})
+
+
+@hsettings(max_examples=150, deadline=None)
+@given(rows=st.lists(hostile_row, max_size=3))
+def test_hostile_spending_answers_never_break_the_model(rows):
+    media = MediaMap(api_origin="http://cms.test")
+    for row in rows:
+        s = money_spent.project_spending(row, media)
+        if s is not None:
+            assert all(isinstance(s[k], int) for k in ("planned", "raised", "grants", "spent"))
+            assert all(isinstance(line["spent"], int) for line in s["lines"])
+            assert all(p["url"] and p["url"].startswith("/media/") for d in s["disbursements"] for p in d["proofs"])
+            assert all(d["date"] == "" or len(d["date"]) == 10 for d in s["disbursements"])  # date_fr reads it
+    summary = money_spent.site_summary({"projectSpending": rows, "siteSpending": []}, [
+        {"slug": "projet-10", "title": "P", "url": "/projets/projet-10/", "currency": "EUR"}])
+    assert summary is None or all(isinstance(r["spent"], int) for r in summary["projects"])

@@ -14,6 +14,7 @@ earmarked to lines, and the page says that instead of inventing a split.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 
 from ..normalize import MediaMap
@@ -21,6 +22,14 @@ from ..normalize import MediaMap
 SPENDING_GLOBALS = ("projectSpending", "siteSpending")
 KIND_LABELS = {"document": "document", "image": "photo"}
 CURRENCY_NAMES = {"EUR": "euros", "USD": "dollars", "XOF": "francs CFA (UEMOA)", "XAF": "francs CFA (CEMAC)"}
+
+
+def _date(value) -> str:
+    """An ISO date as the API gives it, or "" (the theme's date filters would fail on anything else)."""
+    try:
+        return dt.date.fromisoformat(value[:10]).isoformat() if isinstance(value, str) else ""
+    except ValueError:
+        return ""
 
 
 def _int(value) -> int:
@@ -40,7 +49,7 @@ def project_spending(row: dict | None, media: MediaMap) -> dict | None:
         proofs = [{"title": p.get("title") or "Justificatif", "kind": KIND_LABELS.get(p.get("kind"), "document"),
                    "url": media(p.get("url"))} for p in d.get("proofs") or [] if p and p.get("url")]
         amount = _int(d.get("amount"))
-        disbursements.append({"id": str(d["id"]), "anchor": f"depense-{d['id']}", "date": d.get("date") or "",
+        disbursements.append({"id": str(d["id"]), "anchor": f"depense-{d['id']}", "date": _date(d.get("date")),
                               "amount": amount, "currency": d.get("currency") or currency,
                               "reversal": amount < 0, "line": d.get("budgetLine") or "",
                               "description": d.get("description") or "", "proofs": proofs})
