@@ -20,6 +20,7 @@ from wagtail.models import Locale, Page, Site
 from cms.core.models import HomePage, StandardPage
 from cms.projects.models import Partner, ProjectIndexPage, ProjectPage, ProjectTheme
 from cms.stories.models import StoryIndexPage, StoryPage
+from cms.transparency.models import Disbursement
 
 from .access import HEADER_HINT
 from cms.core.stream_cache import activate, collect_references, load_references
@@ -48,6 +49,8 @@ def _querysets(base):
         ProjectPage: ProjectPage.objects.filter(pk__in=base.type(ProjectPage).values("pk"))
         .select_related("hero_image", "theme").prefetch_related(
             "hero_image__renditions", "key_figures", "suggested_amounts", "budget_lines", "updates",
+            Prefetch("updates__disbursements", queryset=Disbursement.objects.approved().only("pk", "status",
+                                                                                           "project_id")),
             Prefetch("gallery_images__image", queryset=images),
             Prefetch("partners", queryset=Partner.objects.select_related("logo")),
         ),

@@ -331,7 +331,21 @@ class ContentLoader:
         self.load_stories(story_index)
         self.changed += load_menus(self.root, home)
         self.load_gifts()
+        self.load_spending()
         return self.changed
+
+    def load_spending(self):
+        """content/spending.yaml, if present: approved disbursements with proofs and grants
+        (core/demo_spending.py)."""
+        path = self.root / "spending.yaml"
+        if not path.exists():
+            return
+        from cms.core import demo_spending
+
+        written = demo_spending.load(self._yaml(path) or {}, self.projects, self.images, self.load_document)
+        if written:
+            self.log(f"spending.yaml: {written} disbursement(s) and grant(s) recorded")
+            self.changed += 1
 
     def load_gifts(self):
         """content/gifts.yaml, if present: the demo's gift history in the ledger (core/demo_gifts.py)."""

@@ -52,7 +52,8 @@ class DisbursementPageView(generic.InspectView):
             "d": d, "amount_text": money(d.amount, d.currency, always_decimals=True),
             "documents": list(d.proof_documents.all()), "images": list(d.proof_images.all()),
             "reversal": Disbursement.objects.filter(reverses=d).first(),
-            "can_edit": d.status == d.DRAFT and user.has_perm("transparency.change_disbursement"),
+            "can_edit": (d.status == d.DRAFT and not d.reverses_id
+                         and user.has_perm("transparency.change_disbursement")),
             "can_submit": d.status == d.DRAFT and user.has_perm("transparency.change_disbursement"),
             "can_back": d.status == d.SUBMITTED and (user.has_perm(workflow.APPROVE) or user.pk == d.recorded_by_id),
             "can_approve": d.status == d.SUBMITTED and user.has_perm(workflow.APPROVE),

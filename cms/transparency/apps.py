@@ -10,6 +10,7 @@ class TransparencyConfig(AppConfig):
     verbose_name = "Transparence"
 
     def ready(self):
-        from . import guards
+        from . import guards, publishing
 
         guards.connect()
+        publishing.connect()

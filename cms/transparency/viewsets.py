@@ -29,6 +29,8 @@ from .models import Disbursement, Grant
 
 NOT_DRAFT = ("Seul un brouillon se modifie. Une dépense soumise se renvoie d'abord en brouillon ; une dépense "
              "approuvée ne se modifie jamais : annulez-la par une contre-écriture.")
+REVERSAL_NOT_EDITED = ("Une contre-écriture reprend la dépense qu'elle annule et ne se modifie pas : "
+                       "supprimez ce brouillon pour y renoncer, ou soumettez-le.")
 APPROVED_NO_DELETE = "Une dépense approuvée ne se supprime pas : annulez-la par une contre-écriture."
 
 
@@ -87,8 +89,9 @@ class DisbursementCreateView(RecorderMixin, generic.CreateView):
 
 class DisbursementEditView(RecorderMixin, generic.EditView):
     def dispatch(self, request, *args, **kwargs):
-        if self.object.status != Disbursement.DRAFT:
-            messages.error(request, NOT_DRAFT)
+        self.object = self.get_object()
+        if self.object.status != Disbursement.DRAFT or self.object.reverses_id:
+            messages.error(request, REVERSAL_NOT_EDITED if self.object.reverses_id else NOT_DRAFT)
             return redirect("transparency_disbursements:inspect", self.object.pk)
         return super().dispatch(request, *args, **kwargs)
 
