@@ -59,7 +59,7 @@ reversal = workflow.reverse(twice, clerk, reason="facture saisie deux fois")
 workflow.submit(reversal, clerk)
 workflow.approve(reversal, checker)
 update = project.updates.get(title__startswith="L'eau jaillit")
-update.disbursements.add(big.pk)
+update.disbursements.add(big)
 update.save()
 from django.db.models import Sum
 spent_eur = Disbursement.objects.approved().filter(currency="EUR").aggregate(t=Sum("amount"))["t"]
