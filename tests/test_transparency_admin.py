@@ -232,3 +232,16 @@ def test_hostile_grant_forms_never_5xx_and_write_only_valid_grants(client, proje
         assert g.project is None or g.currency == g.project.currency
     else:
         assert Grant.objects.count() == before
+
+
+def test_a_project_with_spending_cannot_be_deleted_from_the_page_tree(admin_client, project, anne):
+    from wagtail.models import ReferenceIndex
+
+    from cms.projects.models import ProjectPage
+
+    draft(project, anne)
+    assert ReferenceIndex.get_references_to(project).group_by_source_object().is_protected
+    assert admin_client.get(f"/admin/pages/{project.pk}/delete/").status_code == 200
+    response = admin_client.post(f"/admin/pages/{project.pk}/delete/")
+    assert response.status_code in (302, 403)
+    assert ProjectPage.objects.filter(pk=project.pk).exists()

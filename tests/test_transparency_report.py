@@ -36,7 +36,10 @@ def period(project, anne, bruno):
     give(project, 77_700, when=at("2026-05-02"))  # outside
     approved(project, anne, bruno, amount=100_000, line="Forage", date=dt.date(2026, 3, 15),
              description="Foreuse louée")
-    approved(project, anne, bruno, amount=25_050, line="Pompe", date=dt.date(2026, 4, 1), description="Pompe")
+    pump = draft(project, anne, amount=25_050, line="Pompe", date=dt.date(2026, 4, 1), description="Pompe")
+    pump.proof_images.add(factories.make_image(title="Pompe posée", alt="La pompe posée sur le forage"))
+    workflow.submit(pump, anne)
+    workflow.approve(pump, bruno)
     approved(project, anne, bruno, amount=40_000, line="Forage", date=dt.date(2026, 6, 1),
              description="Hors période")
     pending = draft(project, anne, amount=66_600, line="Pompe", date=dt.date(2026, 4, 2), description="En attente")
@@ -67,7 +70,8 @@ def test_html_report_figures_for_the_period(client, period, anne):
     assert "Total 1 250,50 €" in page
     assert "Foreuse louée" in page and "Hors période" not in page and "En attente" not in page
     assert "Le forage commence" in page and "Nouvelle hors période" not in page
-    assert 'alt="Une photo de test"' in response.content.decode()
+    assert 'alt="Une photo de test"' in response.content.decode()  # the update's photo
+    assert "Photos des dépenses" in page and 'alt="La pompe posée sur le forage"' in response.content.decode()
     for outside in ("777,00", "9 990,00", "400,00 €", "666,00"):
         assert outside not in page, outside
 

@@ -20,6 +20,13 @@ class ProjectPageForm(WagtailAdminPageForm):
         for form in [*formset.forms, formset.empty_form]:
             if "disbursements" in form.fields:
                 form.fields["disbursements"].queryset = allowed
+                form.fields["disbursements"].label_from_instance = disbursement_label
+
+
+def disbursement_label(d) -> str:
+    from vda_base.money import money
+
+    return f"{d.date:%d/%m/%Y} · {money(d.amount, d.currency, always_decimals=True)} · {d.description[:80]}"
     def clean(self):
         cleaned = super().clean()
         goal = cleaned.get("goal_amount")

@@ -1,1 +1,0 @@
-"""Transparency: money spent (disbursements, four eyes), grants, and (ledger/) the public ledger."""

@@ -1,6 +1,6 @@
 """The funder report of one grant: for the grant's period (start_date to end_date, both included), the
 money raised for its project (gifts in the books and grants received), the approved spending per budget
-line, the disbursements themselves, and the project's updates with their photos. A printable HTML page
+line, the disbursements themselves with their proofs, and the project's updates with their photos. A printable HTML page
 (its own print stylesheet: "Imprimer" makes the PDF) and the same figures as CSV (French conventions:
 `;`, decimal comma, a BOM so spreadsheets read the accents).
 
@@ -75,7 +75,7 @@ def build(grant: Grant) -> Report:
                                 spent.filter(project=project))
     report.online = int(gifts.aggregate(total=Sum("amount"))["total"] or 0)
     report.grants = int(grants.aggregate(total=Sum("amount"))["total"] or 0)
-    report.disbursements = list(spent.order_by("date", "pk"))
+    report.disbursements = list(spent.order_by("date", "pk").prefetch_related("proof_images", "proof_documents"))
     by_project: dict = defaultdict(lambda: defaultdict(int))
     for d in report.disbursements:
         by_project[d.project][d.budget_line_label] += int(d.amount)
@@ -105,6 +105,8 @@ class ReportView(TemplateView):
                 "lines": [(title, line, report.text(line.planned), report.text(line.spent))
                           for title, line in report.lines],
                 "disbursements": [(d, report.text(d.amount)) for d in report.disbursements],
+                "proof_images": list({image.pk: image for d in report.disbursements
+                                      for image in d.proof_images.all()}.values()),
                 "figures": {"online": report.text(report.online), "grants": report.text(report.grants),
                             "raised": report.text(report.raised), "spent": report.text(report.spent),
                             "grant": report.text(grant.amount)}}

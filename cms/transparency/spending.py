@@ -147,8 +147,10 @@ def project_spending() -> list[ProjectRow]:
     private = visibility.private_collection_ids()
     spent_by: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     public_rows: dict[int, list] = defaultdict(list)
+    currency_of = {pk: currency for pk, _, currency, _ in projects}
     for d in approved_disbursements(ids):
-        spent_by[d.project_id][d.budget_line_label] += int(d.amount)
+        if d.currency == currency_of[d.project_id]:  # a project whose currency changed since: not summed
+            spent_by[d.project_id][d.budget_line_label] += int(d.amount)
         public_rows[d.project_id].append(public_disbursement(d, private))
     rows = []
     for pk, slug, currency, goal in projects:

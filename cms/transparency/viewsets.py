@@ -5,6 +5,8 @@ drafts only (whoever saves a draft's content becomes its recorder, so the approv
 person who wrote it), a page per disbursement with its steps (Soumettre, Approuver, Renvoyer en brouillon,
 Annuler par une contre-écriture; admin_views.py). An approved disbursement has no edit and no delete: the
 views refuse them with a message, and the model refuses them anyway (models.py).
+Both are in Wagtail's reference index, so a project page with spending or grants cannot be deleted (its
+delete view says what protects it, instead of a ProtectedError).
 Grants: listing, create, edit, and the funder report (report.py) at <grant>/rapport/ and rapport.csv.
 """
 
@@ -18,7 +20,6 @@ from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
-from wagtail.admin.widgets import HeaderButton
 
 from cms.projects.models import ProjectPage
 from vda_base.money import money
@@ -122,7 +123,6 @@ class DisbursementViewSet(ModelViewSet):
     inspect_view_enabled = True
     copy_view_enabled = False
     filterset_class = DisbursementFilterSet
-    add_to_reference_index = False
     list_export = []
 
     def get_form_class(self, for_update=False):
@@ -182,7 +182,6 @@ class GrantViewSet(ModelViewSet):
     add_view_class = GrantCreateView
     filterset_class = GrantFilterSet
     copy_view_enabled = False
-    add_to_reference_index = False
     list_export = []
 
     def get_form_class(self, for_update=False):
