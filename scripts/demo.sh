@@ -31,6 +31,7 @@ trap cleanup EXIT INT TERM
 echo "==> database (SQLite in var/) and demo content"
 $PY cms/manage.py migrate --noinput -v0
 $PY cms/manage.py load_content content/
+$PY cms/manage.py sync_ledger  # the demo gifts in the public ledger (/transparence/registre/)
 $PY cms/manage.py ensure_admin
 
 echo "==> localstripe (offline Stripe) on $STRIPE_API_BASE"

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from . import client, feeds, redirects
+from . import client, feeds, ledger, redirects
 from . import state as build_state
 from .config import DEFAULT_THEME, BuildConfig
 from .filters import FILTERS
@@ -185,7 +185,7 @@ def add_redirects(site_data: SiteData, globals_: dict, pages: list[dict]) -> Non
 
 
 GLOBAL_FIELDS = ("donationRules", "donationTotals", "siteTotals", "siteSettings", "settings", "redirects",
-                 "projectSpending", "siteSpending")
+                 "projectSpending", "siteSpending", "donorWall")
 
 
 def build(api_url: str | BuildConfig, out: Path, **options) -> BuildResult:
@@ -206,6 +206,7 @@ def _full_build(config: BuildConfig, out: Path) -> BuildResult:
     result = BuildResult(out=out, kind="full")
     t0 = time.perf_counter()
     pulled = pull_site(config.api_url, token=config.api_token, describe_error=api_error_message)
+    ledger_pull = ledger.pull(config.api_url, config.api_token, None)
     result.timings["api_seconds"] = time.perf_counter() - t0
 
     t1 = time.perf_counter()
@@ -218,6 +219,7 @@ def _full_build(config: BuildConfig, out: Path) -> BuildResult:
     # a page the API could not answer gets no version: the next build asks for it again
     state.versions = {page_id: version for page_id, version in index if page_id in state.raw}
     site_data, media = make_site(state.pages(), state.globals, config, stamps=state.stamps, cache=state.cache)
+    ledger.apply_to_routes(site_data, ledger_pull)
     result.warnings = pulled.errors + site_data.warnings
     result.timings["model_seconds"] = time.perf_counter() - t1
 
@@ -229,6 +231,11 @@ def _full_build(config: BuildConfig, out: Path) -> BuildResult:
         result.errors = rendered.get("errors", [])
         written = rendered.get("written", [])
         written += feeds.write_all(site_data, staging)
+        if ledger_pull is not None and ledger_pull.size:
+            ledger_files, sizes = ledger.stage(ledger_pull, staging, None, site_data, config.base_url, [],
+                                               config.theme)
+            written += ledger_files
+            state.ledger = ledger_pull.memo(sizes)
         result.timings["render_seconds"] = time.perf_counter() - t2
         t3 = time.perf_counter()
         if config.media_url is None:

@@ -8,6 +8,7 @@ SiteData (in memory, `BuildState.site_data` and `route_index`) and makes again o
   running `make_site` itself on a small sub-site: those pages, the home and index pages, the projects they
   name (every project when the page of a completed one is made again: it suggests projects under way). Same code as a
   full build, same values;
+- the project pages whose donor wall changed (routes/wall.py), and the site-wide wall `/donateurs/`;
 - the listing routes that show a changed page's card (home, project and story indexes, giving pages, the
   feed), with the new card in place of the old one: membership and order cannot have moved (checked below);
 - the routes showing money spent whose figures changed (a project's page for its own `projectSpending` row, the
@@ -30,6 +31,7 @@ import dataclasses
 from .build import add_redirects, make_site
 from .normalize import PAGE_TYPES, MediaMap
 from .routes import spending as money_spent
+from .routes.wall import changed_slugs, is_wall_route, site_wall
 from .site import Route, SiteData
 
 PAGE_ROUTES = ("story", "project", "standard")  # one route per CMS page, made by the sub-site
@@ -101,7 +103,8 @@ def patch(state, raw: dict, stamps: dict, order: list, new_globals: dict, config
         entry = state.cache.get(("page", route.page_id)) if route.page_id else None
         if entry is not None and any(ref in changed for ref, _stamp in entry.refs):
             return None
-    remade_ids = changed | {r.page_id for r in touched_routes if r.page_type in PAGE_ROUTES}
+    walled = _walls_changed(state, new_globals, index)  # projects whose donor wall changed: made again
+    remade_ids = changed | walled | {r.page_id for r in touched_routes if r.page_type in PAGE_ROUTES}
     sub_ids = remade_ids | set(index["singletons"].values()) | _projects_named(raw, remade_ids, index["projects"])
     if any((_card(state.cache, i) or {}).get("status") == "completed" for i in remade_ids):
         sub_ids |= set(index["projects"])  # a completed project's page suggests projects under way
@@ -115,7 +118,7 @@ def patch(state, raw: dict, stamps: dict, order: list, new_globals: dict, config
             return None
     made = {r.output_path: r for r in sub_data.routes if r.page_id in remade_ids and r.page_type in PAGE_ROUTES}
     wanted = {p for p in touched if old.routes[positions[p]].page_type in PAGE_ROUTES}
-    wanted |= {p for p, r in made.items() if r.page_id in changed}
+    wanted |= {p for p, r in made.items() if r.page_id in changed or r.page_id in walled}
     if not wanted <= made.keys() or not made.keys() <= positions.keys():
         return None  # a page route appeared or vanished: not the same structure
 
@@ -125,12 +128,19 @@ def patch(state, raw: dict, stamps: dict, order: list, new_globals: dict, config
         routes[positions[path]] = route
     for route in listings:
         routes[positions[route.output_path]] = _with_cards(route, cards, new_globals)
+    walls = {}  # /donateurs/, when the site-wide names changed: it shows nothing but them
+    if site_wall(state.globals) != site_wall(new_globals):
+        walls = {r.output_path: r for r in sub_data.routes if is_wall_route(r)}
+    if not walls.keys() <= positions.keys():
+        return None
+    for path, route in walls.items():
+        routes[positions[path]] = route
     _apply_totals(state, new_globals)
     spent = set()
     if money_spent.changed(state.globals, new_globals):  # the routes showing money spent (routes/spending.py)
-        cards = [c for c in (_card(state.cache, i) for i in index["projects"]) if c]
-        spent = {routes[p].output_path for p in money_spent.apply(routes, new_globals, media, cards)}
-    remade = [routes[positions[p]] for p in touched | made.keys() | spent]
+        project_cards = [c for c in (_card(state.cache, i) for i in index["projects"]) if c]
+        spent = {routes[p].output_path for p in money_spent.apply(routes, new_globals, media, project_cards)}
+    remade = [routes[positions[p]] for p in touched | made.keys() | walls.keys() | spent]
 
     site_data = SiteData(site=old.site, routes=routes, warnings=sub_data.warnings,
                          stories=[cards.get(s["id"], s) for s in old.stories] if cards else old.stories)
@@ -152,6 +162,14 @@ def commit(state, patched: Patch) -> None:
         for dep in after:
             dependents.setdefault(str(dep), set()).add(path)
     state.site_data = patched.site_data
+
+
+def _walls_changed(state, new_globals: dict, index: dict) -> set:
+    """Ids of the projects whose names on the donor wall changed since the last build."""
+    slugs = changed_slugs(state.globals, new_globals)
+    if not slugs:
+        return set()
+    return {i for i in index["projects"] if (_card(state.cache, i) or {}).get("slug") in slugs}
 
 
 def _card(cache, page_id: str):

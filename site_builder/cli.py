@@ -10,6 +10,7 @@ import json
 import sys
 from pathlib import Path
 
+from . import verify_ledger
 from .build import BuildError, build
 from .client import ApiError
 from .config import BuildConfig
@@ -38,7 +39,12 @@ def main(argv=None) -> int:
     b.add_argument("--pages", default="", help="comma-separated page ids to pull again even if unchanged "
                                                 "(pages showing an image or snippet that changed)")
     b.add_argument("--json", action="store_true", help="print the result as one JSON line")
+    v = sub.add_parser("verify-ledger", help="check the public ledger a site publishes (signatures, root, "
+                                             "consistency of every checkpoint, totals, and one gift's inclusion)")
+    verify_ledger.add_arguments(v)
     args = parser.parse_args(argv)
+    if args.command == "verify-ledger":
+        return verify_ledger.run(args)
 
     config = config_from_args(args)
     try:

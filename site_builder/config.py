@@ -32,6 +32,7 @@ DEFAULT_CACHE = REPO_DIR / ".build-cache"
 DEFAULT_BASE_URL = "http://127.0.0.1:8080"
 
 DONATE_URL = "/donner/"  # the giving page (form for any project), made by the builder
+DONOR_WALL_URL = "/donateurs/"  # the site-wide donor wall, made by the builder (routes/wall.py)
 THANK_YOU_URL = "/donner/merci/"  # where a gift lands (`?don=<id>`), made by the builder
 DONOR_SPACE_URL = "/donate/espace/"  # the donor space, on the site's own domain (its /donate/ proxy)
 TOTALS_PATH = "/donate/totals.json"  # the donation endpoint's live totals, under its origin

@@ -29,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import changed_routes, client, feeds, queries
+from . import changed_routes, client, feeds, ledger, queries
 from . import state as build_state
 from .build import (GLOBAL_FIELDS, BuildError, BuildResult, _full_build, api_error_message, fetch_media,
                     make_site, render, route_signatures)
@@ -63,6 +63,8 @@ def _incremental(config: BuildConfig, out: Path, state, forced) -> BuildResult:
     t0 = time.perf_counter()
     index_data, index_errors = client.fetch_partial(api_url, queries.SITE_INDEX, token=api_token)
     index = (index_data.get("sitePageIndex") or {}).get("pages") or []
+    previous_ledger = getattr(state, "ledger", None) or {}  # (a state pickled before the ledger has none)
+    ledger_pull = ledger.pull(api_url, api_token, previous_ledger)
     versions = dict(index)
     forced = {str(p) for p in forced}
     changed = sorted((i for i, v in versions.items() if state.versions.get(i) != v or i in forced),
@@ -91,6 +93,7 @@ def _incremental(config: BuildConfig, out: Path, state, forced) -> BuildResult:
     order = [i for i, _ in index]
     site_data, media, signatures, dirty, remember = model(state, out, raw, stamps, order, new_globals, config,
                                                           cache, config.strict, result, [p["id"] for p in fetched])
+    dirty |= ledger.apply_to_routes(site_data, ledger_pull)  # project pages whose ledger figure changed
     result.warnings += site_data.warnings
     gone = sorted(p for p in state.signatures if p not in signatures)
     result.timings["model_seconds"] = time.perf_counter() - t1
@@ -101,6 +104,11 @@ def _incremental(config: BuildConfig, out: Path, state, forced) -> BuildResult:
         rendered = render(site_data, staging, config.theme, config.workers, only_urls=dirty)
         result.errors = rendered.get("errors", [])
         feeds.write_all(site_data, staging)
+        ledger_memo = previous_ledger
+        if ledger_pull is not None and ledger_pull.size:
+            _files, sizes = ledger.stage(ledger_pull, staging, out, site_data, config.base_url,
+                                         previous_ledger.get("checkpoint_sizes") or [], config.theme)
+            ledger_memo = ledger_pull.memo(sizes)
         result.timings["render_seconds"] = time.perf_counter() - t2
         t3 = time.perf_counter()
         if config.media_url is None:
@@ -110,7 +118,8 @@ def _incremental(config: BuildConfig, out: Path, state, forced) -> BuildResult:
         if config.strict and (result.errors or result.warnings):
             raise BuildError("strict build: " + "; ".join((result.errors + result.warnings)[:10]))
         t4 = time.perf_counter()
-        result.written = move_changed_files(staging, out)
+        appended = ledger.append(ledger_pull, out) if ledger_pull is not None and ledger_pull.size else []
+        result.written = sorted(appended + move_changed_files(staging, out))
         result.deleted = delete_files(out, gone)
         result.timings["swap_seconds"] = time.perf_counter() - t4
     finally:
@@ -124,6 +133,7 @@ def _incremental(config: BuildConfig, out: Path, state, forced) -> BuildResult:
             signatures[route.output_path] = None
     state.raw, state.stamps, state.versions, state.order = raw, stamps, new_versions, order
     state.globals, state.signatures, state.cache = new_globals, signatures, cache
+    state.ledger = ledger_memo
     remember()  # the routes the next build's patch starts from
     result.timings["total_seconds"] = time.perf_counter() - t0
     t5 = time.perf_counter()

@@ -103,6 +103,9 @@ class Normalizer:
     def blocks(self, items, projects_by_id) -> list[dict]:
         out = []
         for item in items or []:
+            if item is None:  # the API nulls a block whose image or document is not public
+                self.warn("a block is null (an image or a document it needs is not public); left out")
+                continue
             if not isinstance(item, dict):
                 self.warn(f"a block is not an object ({item!r}); left out")
                 continue

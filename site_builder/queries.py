@@ -6,8 +6,10 @@ queries); fragments select what each page type needs. An incremental build first
 (every live page's version) and then pulls only the pages that changed (`sitePages(ids: …)`); a full build
 pulls every page that way, in chunks fetched side by side (pull.py; SITE_PULL stays for the preview). Images
 ask for their renditions as one JSON value (`siteRenditions: siteRenditionsJson`, the same list as the typed
-field): 24 typed fields per image were more than half the fields graphene resolved. Tests run these exact
-strings against the CMS.
+field): 24 typed fields per image were more than half the fields graphene resolved. For the same reason a
+page's StreamFields come as one JSON value each (`body: bodyJson`, `photos: photosJson`; cms/api/stream_json.py)
+in the shape of the `Blocks` fragment below, which stays the contract of that shape: tests/test_stream_json.py
+holds `bodyJson` equal to what `body { ...Blocks }` answers. Tests run these exact strings against the CMS.
 """
 
 IMAGE = """
@@ -51,6 +53,7 @@ fragment Globals on Query {
     disbursements { id date amount currency budgetLine description proofs { title kind url } }
   }
   siteSpending { currency planned raised grants spent }
+  donorWall { project name day }
   siteSettings: sites { siteName hostname }
   settings: setting(name: "SiteSettings") {
     ... on SiteSettings {
@@ -67,8 +70,8 @@ fragment Globals on Query {
 PAGE = """
 fragment Page on PageInterface {
     ...Common
-    ... on HomePage { intro heroImage { ...Img } body { ...Blocks } }
-    ... on StandardPage { introOptional: intro body { ...Blocks } }
+    ... on HomePage { intro heroImage { ...Img } body: bodyJson }
+    ... on StandardPage { introOptional: intro body: bodyJson }
     ... on ProjectIndexPage { introOptional: intro }
     ... on StoryIndexPage { introOptional: intro }
     ... on ProjectPage {
@@ -79,21 +82,21 @@ fragment Page on PageInterface {
       keyFigures { value unit label }
       suggestedAmounts { amount label }
       budgetLines { label amount }
-      body { ...Blocks }
+      body: bodyJson
       galleryImages { caption image { ...Img } }
       partners { ... on Partner { name slug url } }
-      updates { date title text photos { ...Blocks } placeName latitude longitude disbursements { id } }
+      updates { date title text photos: photosJson placeName latitude longitude disbursements { id } }
     }
     ... on StoryPage {
       date author intro heroImage { ...Img }
-      body { ...Blocks }
+      body: bodyJson
       relatedProjects { id }
       tags { name }
     }
 }
 """
 
-SITE_PULL = IMAGE + BLOCKS + PAGE_COMMON + PAGE + GLOBALS + """
+SITE_PULL = IMAGE + PAGE_COMMON + PAGE + GLOBALS + """
 query SitePull($locale: String) {
   sitePageIndex(locale: $locale)
   sitePages(locale: $locale) { ...Page }
@@ -102,7 +105,7 @@ query SitePull($locale: String) {
 """
 
 # The pages an incremental build found changed.
-SITE_PAGES = IMAGE + BLOCKS + PAGE_COMMON + PAGE + """
+SITE_PAGES = IMAGE + PAGE_COMMON + PAGE + """
 query SitePages($locale: String, $ids: [ID!]) {
   sitePages(locale: $locale, ids: $ids) { ...Page }
 }

@@ -63,6 +63,7 @@ class BuildState:
     globals: dict = field(default_factory=dict)  # donation rules, totals, settings: what every page shows
     signatures: dict[str, str | None] = field(default_factory=dict)  # output file -> signature
     cache: NormalizationCache = field(default_factory=NormalizationCache)
+    ledger: dict = field(default_factory=dict)  # the public ledger published (site_builder/ledger.py memo)
     generation: str = field(default_factory=lambda: uuid.uuid4().hex)
     format: int = FORMAT
     # In memory only (not pickled): last build's SiteData, its global stamp and changed_routes.index_routes

@@ -44,7 +44,8 @@ emails = st.one_of(st.emails(), st.sampled_from(LONG_EMAILS), texts)
 # --- the JSON API -----------------------------------------------------------------------------------------
 
 INTENT_KEYS = ["project", "amount", "amount_display", "currency", "frequency", "kind", "plan", "cover_fees",
-               "name", "email", "wants_receipt", "address", "public_wall", "source", "total", "fee"]
+               "name", "email", "wants_receipt", "address", "public_wall", "wall_name", "project_news", "source",
+               "total", "fee"]
 ADDRESS_KEYS = ["line1", "postal_code", "city", "country"]
 
 

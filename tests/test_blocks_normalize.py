@@ -28,7 +28,7 @@ def test_an_unknown_block_type_is_left_out_with_a_warning_naming_the_page():
 
 
 @pytest.mark.parametrize("item, says", [
-    (None, "a block is not an object (None)"),
+    (None, "a block is null (an image or a document it needs is not public)"),
     ("texte", "a block is not an object ('texte')"),
     ({"field": "quote", "attribution": "Awa"}, "block quote could not be read (KeyError('text'))"),
     ({"field": "cta", "text": "Donnez", "project": "12"}, "block cta could not be read (AttributeError("),

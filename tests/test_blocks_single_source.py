@@ -3,8 +3,11 @@
 This walks every block type the page models' StreamFields can hold (nested StructBlock, ListBlock and
 StreamBlock children included, and the StreamFields of the pages' inline children such as project updates)
 and fails, naming the block type and where it is used, when one is missing from:
-- the GraphQL fragment the builder sends (site_builder/queries.py `Blocks`), with every field the API
-  offers for it (a field added to a block but never pulled would silently not show);
+- the GraphQL fragment `Blocks` (site_builder/queries.py), with every field the API offers for it: the
+  shape of the JSON the builder pulls (`body: bodyJson`; a field added to a block but never in it would
+  silently not show);
+- the API's JSON serialiser table (cms/api/stream_json.py `BLOCK_SERIALIZERS`), which tests/test_stream_json.py
+  holds equal to the fragment's answer;
 - the builder's normaliser table (site_builder/blocks.py `BLOCK_NORMALIZERS`);
 - the theme's `block` macro (themes/vision/templates/macros.html), read from its if/elif dispatch.
 The last tests feed the same checks a table, a fragment, a macro or a model with one block type missing,
@@ -162,27 +165,44 @@ def fragment_problems(uses: list[BlockUse], source: str = queries.IMAGE + querie
 
 
 def stream_field_problems(streams: list[StreamFieldPath], source: str = queries.PAGE) -> list[str]:
-    """Each StreamField is pulled, under its page type, with the Blocks fragment."""
+    """Each StreamField is pulled, under its page type, as its JSON form under its own name
+    (`body: bodyJson`, the shape of the Blocks fragment)."""
     from grapple.registry import registry
 
     api_schema()
     page = fragment(source, "Page")
     problems = []
     for stream in streams:
-        selection = selected_on(page, registry.pages[stream.page_model]._meta.name)
+        type_name = registry.pages[stream.page_model]._meta.name
+        selection = by_response_name(s for f in page.selections if isinstance(f, graphql.language.InlineFragmentNode)
+                                     and f.type_condition.name.value == type_name for s in f.selection_set.selections)
         node = None
         for name in stream.path:
             node = selection.get(to_camel_case(name))
             if node is None:
                 break
-            selection = {f.name.value: f for f in node.selection_set.selections
-                         if isinstance(f, graphql.language.FieldNode)} if node.selection_set else {}
-        spreads = [s for s in (node.selection_set.selections if node is not None and node.selection_set else ())
-                   if isinstance(s, graphql.language.FragmentSpreadNode) and s.name.value == "Blocks"]
-        if not spreads:
-            problems.append(f"{stream} is not pulled with `{{ ...Blocks }}` in the Page fragment "
-                            f"(site_builder/queries.py)")
+            selection = by_response_name(node.selection_set.selections if node.selection_set else ())
+        json_name = to_camel_case(f"{stream.path[-1]}_json")
+        if node is None or node.name.value != json_name or node.selection_set:
+            problems.append(f"{stream} is not pulled as `{to_camel_case(stream.path[-1])}: {json_name}` in the "
+                            f"Page fragment (site_builder/queries.py)")
     return problems
+
+
+def by_response_name(selections) -> dict[str, graphql.language.FieldNode]:
+    return {(f.alias or f.name).value: f for f in selections if isinstance(f, graphql.language.FieldNode)}
+
+
+def serializer_problems(uses: list[BlockUse], table=None) -> list[str]:
+    """Each block type has a JSON serialiser (by its class or a base class, as grapple types it)."""
+    from cms.api import stream_json
+
+    if table is None:
+        stream_json.serializer_for(blocks.CharBlock())  # fills the table
+        table = stream_json.BLOCK_SERIALIZERS
+    return [f"block type {use.name!r} (in {use.where}) has no JSON serialiser in cms/api/stream_json.py "
+            f"BLOCK_SERIALIZERS" for use in unique(uses)
+            if not any(cls in table for cls in type(use.block).__mro__)]
 
 
 # ---- the normaliser and the macro ----------------------------------------------------------------------
@@ -250,6 +270,10 @@ def test_every_stream_field_is_pulled_with_the_blocks_fragment():
     assert stream_field_problems(page_stream_fields()) == []
 
 
+def test_every_block_type_has_a_json_serialiser():
+    assert serializer_problems(all_uses()) == []
+
+
 def test_every_block_type_has_a_normaliser():
     assert table_problems(all_uses()) == []
 
@@ -296,11 +320,27 @@ def test_a_type_missing_from_the_fragment_or_one_of_its_fields_is_named():
 
 
 def test_a_stream_field_not_pulled_is_named():
-    source = queries.PAGE.replace("updates { date title text photos { ...Blocks } ", "updates { date title text ")
+    source = queries.PAGE.replace("updates { date title text photos: photosJson ", "updates { date title text ")
     assert source != queries.PAGE
     assert stream_field_problems(page_stream_fields(), source) == [
-        "projects.ProjectPage.updates.photos is not pulled with `{ ...Blocks }` in the Page fragment "
+        "projects.ProjectPage.updates.photos is not pulled as `photos: photosJson` in the Page fragment "
         "(site_builder/queries.py)"]
+    typed = queries.PAGE.replace("updates { date title text photos: photosJson ",
+                                 "updates { date title text photos { ...Blocks } ")
+    assert stream_field_problems(page_stream_fields(), typed) == [
+        "projects.ProjectPage.updates.photos is not pulled as `photos: photosJson` in the Page fragment "
+        "(site_builder/queries.py)"]
+
+
+def test_a_type_missing_from_the_json_serialisers_is_named():
+    from cms.api import stream_json
+    from cms.core.blocks import QuoteBlock
+
+    stream_json.serializer_for(blocks.CharBlock())
+    table = {k: v for k, v in stream_json.BLOCK_SERIALIZERS.items() if k is not QuoteBlock}
+    assert serializer_problems(all_uses(), table) == [
+        "block type 'quote' (in core.HomePage.body) has no JSON serialiser in cms/api/stream_json.py "
+        "BLOCK_SERIALIZERS"]
 
 
 def test_a_type_missing_from_the_macro_is_named():

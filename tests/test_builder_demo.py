@@ -29,7 +29,7 @@ def test_every_page_type_is_present(site):
     _, pages = site
     types = {p.page_type for p in pages.values()}
     assert types == {"home", "project_index", "project", "story_index", "story", "standard", "donate",
-                     "thank_you", "404"}
+                     "thank_you", "donor_wall", "404"}
     assert pages["/"].page_type == "home"
     assert sum(p.page_type == "project" for p in pages.values()) >= 6
     assert sum(p.page_type == "story" for p in pages.values()) >= 12
@@ -130,6 +130,7 @@ JSONLD_TYPES = {
     "story_index": {"Organization", "CollectionPage"},
     "standard": {"Organization", "WebPage"},
     "donate": {"Organization", "WebPage"},
+    "donor_wall": {"Organization", "WebPage"},
     "thank_you": {"Organization"},
     "404": {"Organization"},
 }

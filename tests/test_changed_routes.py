@@ -217,3 +217,23 @@ def test_site_wide_values_make_every_route():
     other = dict(globals_(), settings={"tagline": "Autrement", "contactEmail": "", "transparencyNote": ""})
     patched, _oracle, _signatures = publish(state, ("100", {"title": "x"}), globals_now=other)
     assert patched is None
+
+
+def wall_globals(*rows):
+    return dict(globals_(), donorWall=[{"project": slug, "name": name, "day": "2026-11-30"} for slug, name in rows])
+
+
+def test_a_new_name_on_the_donor_wall_remakes_its_project_page_and_the_wall_page_only():
+    state = built(globals_now=wall_globals(("projet-11", "Awa K.")))
+    before = dict(state.signatures)
+    patched, oracle, signatures = publish(state, globals_now=wall_globals(("projet-10", "Marie D."),
+                                                                          ("projet-11", "Awa K.")))
+    assert_same(patched, oracle, signatures)
+    dirty = {r.url for r in patched.remade if patched.signatures[r.output_path] != before[r.output_path]}
+    assert dirty == {"/projets/projet-10/", "/donateurs/"}
+    page = next(r for r in patched.remade if r.url == "/projets/projet-10/")
+    assert page.context["wall"] == [{"name": "Marie D.", "day": "2026-11-30"}]
+    # a name hidden: its project page and the wall page again, nothing else
+    patched, oracle, signatures = publish(state, globals_now=wall_globals(("projet-11", "Awa K.")))
+    assert_same(patched, oracle, signatures)
+    assert {r.url for r in patched.remade} == {"/projets/projet-10/", "/donateurs/"}

@@ -506,6 +506,41 @@ def test_an_incomplete_corrected_address_issues_nothing_and_changes_nothing(desk
     assert Donation.objects.get(pk=donation.pk).postal_code == "75011" and not ModelLogEntry.objects.exists()
 
 
+def test_completing_an_address_issues_the_receipt_it_lacked_and_mails_it(
+        desk, awa, smtp_mailbox, run_worker, django_capture_on_commit_callbacks):
+    donation = gift(awa, wants_receipt=True, **(ADDRESS | {"city": ""}))  # paid without a town: no receipt
+    entry = pay(donation)
+    assert service.receipt_for_payment(entry) is None and not Receipt.objects.exists()
+    data = {"donor_name": "Awa Diallo", **ADDRESS}
+    with django_capture_on_commit_callbacks(execute=True):
+        done = confirm(desk, f"/admin/dons/{donation.pk}/adresse/", data)
+    assert done.status_code == 303
+    receipt = Receipt.objects.get()
+    assert (receipt.status, receipt.amount, receipt.city) == (Receipt.ISSUED, 2500, "Paris")
+    assert service.receipt_for_payment(entry) == receipt
+    log = ModelLogEntry.objects.get(action="donors.fix_address")
+    assert log.data == {"fields": ["city"], "replacement_receipts": 0, "issued_receipts": [receipt.number]}
+    assert run_worker() == 1
+    message = smtp_mailbox.wait_for(to="awa@example.org", subject="Votre reçu fiscal")
+    assert f"n° {receipt.number}" in str(message["Subject"]).replace("\u00a0", " ")
+    attachments = [(part.get_filename(), part.get_content()) for part in message.iter_attachments()]
+    assert attachments == [(f"recu-fiscal-{receipt.number}.pdf", service.pdf_bytes(receipt))]
+    assert "maintenant complète" in message.get_body(("plain",)).get_content()
+    assert service.receipts_now_due(donation) == []  # issued once: a second correction issues nothing new
+    assert Receipt.objects.count() == 1
+
+
+def test_completing_a_monthly_gifts_address_waits_for_the_yearly_summary(desk, awa):
+    donation = gift(awa, wants_receipt=True, frequency="monthly", status="active", **(ADDRESS | {"city": ""}))
+    LedgerEntry.objects.create(donation=donation, kind="payment", amount=2500, currency="EUR", project_slug="puits",
+                               frequency="monthly", donation_kind="gift", stripe_object="in_month_1",
+                               occurred_at=timezone.now())
+    done = confirm(desk, f"/admin/dons/{donation.pk}/adresse/", {"donor_name": "Awa Diallo", **ADDRESS})
+    assert done.status_code == 303 and not Receipt.objects.exists()
+    assert ModelLogEntry.objects.get(action="donors.fix_address").data == {"fields": ["city"],
+                                                                           "replacement_receipts": 0}
+
+
 def resend(desk, donor, receipt, capture):
     """The confirmed resend, its commit's callbacks run (the delivery task is enqueued, as in production)."""
     with capture(execute=True):

@@ -31,7 +31,7 @@ NASTY = ["", " ", "transfer", "cheque", "card", "TRANSFER", "virement", "chèque
          "monthly", "sponsorship", "once", "on", "-1", "0", "25", "25,50", "999999999999", "puits", "inconnu"]
 KEYS = ["project", "amount", "amount_display", "currency", "plan", "frequency", "kind", "cover_fees", "name", "email",
         "wants_receipt", "address_line1", "address_postal_code", "address_city", "address_country", "public_wall",
-        "source", "payment_method"]
+        "wall_name", "project_news", "source", "payment_method"]
 SECRETS = ("Zéphyrine", "zephyrine@", "Lilas")
 
 

@@ -141,7 +141,7 @@ def test_aliases_add_up(client, tree):
 
 def test_one_page_with_the_sites_own_fragments_is_cheap_enough_for_anyone(client, tree):
     project = factories.make_project(tree, slug="puits")
-    query = (queries.IMAGE + queries.BLOCKS + queries.PAGE_COMMON + queries.PAGE
+    query = (queries.IMAGE + queries.PAGE_COMMON + queries.PAGE
              + "query($id: ID) { page(id: $id) { ...Page } }")
     response, _ = post(client, query, {"id": project.pk})
     assert response.status_code == 200 and response.json()["data"]["page"]["slug"] == "puits"

@@ -250,3 +250,36 @@ print(json.dumps({"token": token, "content_type": page.get_content_type_str(),
                                        "variables": {"t": stale["token"]}}, timeout=10).json()
     assert not (api.get("data") or {}).get("page")
     assert preview(cms, stale["good"], stale["content_type"]).status_code == 200
+
+
+WALL_GIFT = """
+import json
+from cms.donations.models import Donation, Donor, LedgerEntry
+from cms.projects.models import ProjectPage
+from django.utils import timezone
+project = ProjectPage.objects.live().filter(status="active").order_by("pk").first()
+donor = Donor.objects.create(email="zelie.mur@example.org", name="Zélie Martin")
+gift = Donation.objects.create(donor=donor, project=project, project_slug=project.slug, amount=3000, currency="EUR",
+                               donor_name="Zélie Martin", status="succeeded", public_wall=True)
+print(json.dumps({"id": str(gift.pk), "url": project.url_path, "slug": project.slug}))
+"""
+
+
+def test_a_name_on_the_donor_wall_rewrites_its_project_page_and_the_wall_page_only(cms):
+    gift = shell(cms, WALL_GIFT)
+    project_path = next(p for p in snapshot(cms.out) if p.endswith(f"/{gift['slug']}/index.html"))
+    result = update(cms)
+    assert sorted(p for p in result.written if p.endswith(".html")) == sorted([project_path, "donateurs/index.html"])
+    assert "Zélie M." in (cms.out / project_path).read_text()
+    assert "Zélie M." in (cms.out / "donateurs" / "index.html").read_text()
+    page = (cms.out / project_path).read_text()
+    assert "Martin" not in page.split("Ils soutiennent ce projet", 1)[1].split("</section>", 1)[0]
+    assert "zelie.mur" not in page
+    shell(cms, f"""
+from cms.donations.models import Donation
+Donation.objects.filter(pk="{gift['id']}").update(wall_hidden=True)
+print('{{}}')""")
+    result = update(cms)
+    assert project_path in result.written and "donateurs/index.html" in result.written
+    assert "Zélie M." not in (cms.out / project_path).read_text()
+    assert "Zélie M." not in (cms.out / "donateurs" / "index.html").read_text()

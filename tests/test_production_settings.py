@@ -7,6 +7,7 @@ The settings are loaded in a real `manage.py` process, as gunicorn and cron woul
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 import subprocess
@@ -32,6 +33,8 @@ def good_env() -> dict[str, str]:
         "SITE_BUILD_API_TOKEN": secrets.token_urlsafe(40),
         "EMAIL_HOST": "smtp.example.org",
         "DEFAULT_FROM_EMAIL": "Vision d'Amour <dons@example.org>",
+        "LEDGER_SIGNING_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+        "LEDGER_REFERENCE_KEY": secrets.token_urlsafe(40),
     }
 
 
@@ -84,6 +87,11 @@ def test_each_missing_secret_refuses_to_start(variable):
     ("EMAIL_HOST", " "),
     ("DEFAULT_FROM_EMAIL", ""),
     ("DEFAULT_FROM_EMAIL", "Vision d'Amour"),
+    ("LEDGER_SIGNING_KEY", "v0QOn+kHk8tfH4XFRkSX5W4csVqus7pDF799VVpmHls="),  # base.py's demo key
+    ("LEDGER_SIGNING_KEY", "bm90IGEgc2VlZA=="),  # base64, but not 32 bytes
+    ("LEDGER_SIGNING_KEY", "not base64 at all!"),
+    ("LEDGER_REFERENCE_KEY", "demo-ledger-reference-key-change-me"),
+    ("LEDGER_REFERENCE_KEY", "short"),
 ])
 def test_demo_or_weak_values_refuse_to_start(variable, value):
     problems = production_problems({**good_env(), variable: value})

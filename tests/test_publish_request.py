@@ -7,6 +7,8 @@ per page, after the response (core/after_response.py), and both indexes are stil
 
 from unittest import mock
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -36,8 +38,8 @@ def editor(client, django_user_model):
 def tree():
     tree = factories.make_site()
     project = factories.make_project(tree, title="Un puits à Kaya", slug="puits-kaya")
-    project.updates = [ProjectUpdate(date="2026-02-01", title="Forage", text="<p>Le forage commence.</p>"),
-                       ProjectUpdate(date="2026-03-01", title="Pompe", text="<p>La pompe est posée.</p>")]
+    project.updates = [ProjectUpdate(date=dt.date(2026, 2, 1), title="Forage", text="<p>Le forage commence.</p>"),
+                       ProjectUpdate(date=dt.date(2026, 3, 1), title="Pompe", text="<p>La pompe est posée.</p>")]
     project.key_figures.add(project.key_figures.model(value=1200, unit="", label="habitants"))
     project.save_revision().publish()
     tree["project"] = ProjectPage.objects.get(pk=project.pk)

@@ -6,10 +6,13 @@ monthly gifts, and the donor space (/donate/espace/) where a donor sees their gi
 changes, pauses or stops a monthly gift online. Those sentences are asserted below (KEPT_PROMISES), so that
 removing the feature without removing its promise, or the promise without the feature, fails here.
 
-Since issue 14, spending is published: each project page shows its approved disbursements per budget line
-with their proofs (site_builder/routes/spending.py), and the footer of every page says so (SPENDING_PROMISE).
+True since issue 14: the donor wall (the form's checkbox "Afficher mon prénom sur le mur des donateurs",
+the names on project pages and on /donateurs/) and project news by e-mail to donors who ticked "Recevoir
+les nouvelles des projets que je soutiens" (cms/donors/news.py): both asserted below with what they rest on.
+And spending is published: each project page shows its approved disbursements per budget line with their
+proofs (site_builder/routes/spending.py), and the footer of every page says so (SPENDING_PROMISE).
 
-Still not true: no donor wall, no news by e-mail, and no promise may rest on a placeholder contact
+Still not true: no promise may rest on a placeholder contact
 (example.org links, 04 00 00 00 00)."""
 
 import re
@@ -23,7 +26,6 @@ THEME = REPO / "themes" / "vision" / "templates"
 
 # What used to be promised (with nothing behind it), or what is no longer true, as the visitor reads it.
 BROKEN_PROMISES = [
-    r"mur des donateurs",
     r"recevrez des nouvelles",              # "Vous recevrez des nouvelles du terrain": no newsletter
     r"avec des nouvelles du terrain",       # the sponsorship hint
     r"nouvelles par e-mail",
@@ -62,6 +64,9 @@ SPACE_LINKED_FROM = ["/donner/merci/", "/donner/"]  # pages that must link the d
 # every page's footer (base.html), true since issue 14
 SPENDING_PROMISE = "ses dépenses validées poste par poste, avec leurs justificatifs"
 KEPT_PROMISES["/"] = [SPENDING_PROMISE]
+# Issue 14: the wall and the news, offered by every donation form (the giving page, each open project's page)
+WALL_CHECKBOX = "Afficher mon prénom sur le mur des donateurs"
+NEWS_CHECKBOX = "Recevoir les nouvelles des projets que je soutiens"
 
 
 def visible_text(html: str) -> str:
@@ -118,8 +123,15 @@ def test_the_built_site_makes_no_broken_promise(built_site):
         problems += check(visible_text(str(page.soup)), url)
         problems += [f"{url}: link to {a['href']}" for a in page.soup.select("a[href]")
                      if "example.org" in a["href"] and not a["href"].startswith("mailto:")]
-        problems += [f"{url}: donor wall checkbox" for _ in page.soup.select("input[name=public_wall]")]
+        for form in page.soup.select("form[data-donate]"):  # a form that offers the wall says where it shows
+            if not form.select("input[name=public_wall]") or not form.select("input[name=project_news]"):
+                problems.append(f"{url}: a donation form without the wall or news checkbox")
+            if not form.select('a[href="/donateurs/"]'):
+                problems.append(f"{url}: the wall checkbox does not link the wall")
     assert problems == []
+    donate = visible_text(str(pages["/donner/"].soup))
+    assert WALL_CHECKBOX in donate and NEWS_CHECKBOX in donate
+    assert "/donateurs/" in pages and pages["/donateurs/"].soup.find("h1").get_text(strip=True) == "Mur des donateurs"
     # and the pages that carried the promises now say what is true, and link where it is kept
     for url, sentences in KEPT_PROMISES.items():
         text = visible_text(str(pages[url].soup))
@@ -154,6 +166,14 @@ def test_the_templates_keep_the_promises_the_code_keeps():
     urls = (REPO / "cms" / "donors" / "space" / "urls.py").read_text(encoding="utf-8")
     for route in ("recus/", "pause/", "arret/", "montant/"):
         assert route in urls, route
+    # issue 14: the wall's and the news' checkboxes, and what they rest on
+    form = words(THEME / "donation_form.html")
+    assert WALL_CHECKBOX in form and NEWS_CHECKBOX in form and 'href="/donateurs/"' in (
+        THEME / "donation_form.html").read_text(encoding="utf-8")
+    assert "Ils soutiennent ce projet" in words(THEME / "project.html") and (THEME / "donor_wall.html").exists()
+    assert "donorWall" in (REPO / "site_builder" / "queries.py").read_text(encoding="utf-8")
+    assert (emails / "project_news.subject.txt").exists()
+    assert "desabonnement/" in (REPO / "cms" / "donors" / "news_urls.py").read_text(encoding="utf-8")
 
 
 def test_the_donor_e_mails_and_space_promise_nothing_the_code_does_not_do():

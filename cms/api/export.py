@@ -108,6 +108,14 @@ class SiteTotals(graphene.ObjectType):
     donors = graphene.Int(required=True)
 
 
+class WallName(graphene.ObjectType):
+    """One name on the donor wall (cms/donations/wall.py): what the donor chose to show, never an e-mail."""
+
+    project = graphene.String(required=True, description='The project\'s slug, "" for the general fund.')
+    name = graphene.String(required=True)
+    day = graphene.String(required=True, description="The gift's day (ISO date).")
+
+
 class DonationRule(graphene.ObjectType):
     """The giving rules of one currency, as the donation endpoint enforces them (cms/donations/rules.py)."""
 
@@ -159,6 +167,14 @@ class SiteExportQuery:
     site_totals = graphene.Field(SiteTotals, required=True, description="Raised in EUR and donors, site-wide.")
 
     donation_rules = graphene.List(graphene.NonNull(DonationRule), required=True)
+    donor_wall = graphene.List(graphene.NonNull(WallName), required=True,
+                               description="The donor wall: names donors chose to show on paid gifts, newest first "
+                                           "(at most 200 per project).")
+
+    def resolve_donor_wall(self, info, **kwargs):
+        from cms.donations.wall import wall_rows
+
+        return [WallName(**row) for row in wall_rows()]
 
     def resolve_donation_rules(self, info, **kwargs):
         from cms.donations.rules import public_rules

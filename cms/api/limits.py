@@ -40,7 +40,10 @@ from .access import BULK_FIELDS, HEADER_HINT
 
 # Fields whose one call costs more than reading a value: they may make image files, or search the index.
 WEIGHTS = {"rendition": 20, "srcSet": 20, "siteRenditions": 20, "search": 50,
-           "siteRenditionsJson": 20 + 6 * 4}  # = siteRenditions { url width height format }: same work
+           "siteRenditionsJson": 20 + 6 * 4,  # = siteRenditions { url width height format }: same work
+           # = `body { ...Blocks }` (tests/test_stream_json.py holds it at least that): the same values, images
+           # and renditions, as one JSON value (api/stream_json.py)
+           "bodyJson": 190, "photosJson": 190}
 # Lists without a `limit:` argument whose size is known (else GRAPHQL_LIST_SIZE at the root, 1 inside).
 LIST_SIZES = {"search": 20, "siteRenditions": 6}
 PAGINATION_ARGS = ("limit", "perPage")

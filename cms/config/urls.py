@@ -16,6 +16,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("graphql/", graphql_view, name="graphql"),
     path("donate/espace/", include("cms.donors.space.urls")),  # the donor space (donors/space/)
+    path("donate/nouvelles/", include("cms.donors.news_urls")),  # project news: one-click unsubscribe
     path("donate/", include("cms.donations.urls")),
     # The editor's preview: the draft rendered by the site's theme, and the theme files it links to.
     path("preview/", publishing_views.preview_page, name="preview"),

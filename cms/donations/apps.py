@@ -7,6 +7,7 @@ class DonationsConfig(AppConfig):
     verbose_name = "Dons"
 
     def ready(self):
-        from . import live_projects
+        from . import live_projects, wall
 
         live_projects.connect_signals()
+        wall.connect_signals()  # a name that appears or leaves the donor wall asks for a site build

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vda_base.money import minor_units, money
 
-from . import live_projects, rules
+from . import live_projects, rules, wall
 from .models import Donation, Donor
 from .siren import is_valid_siren, normalise_siren
 
@@ -93,12 +93,22 @@ class DonationRequestForm(forms.Form):
                                          error_messages=fr())
     company_siren = forms.CharField(required=False, max_length=20, error_messages=fr())
     public_wall = forms.BooleanField(required=False)
+    wall_name = forms.CharField(required=False, max_length=200, strip=False, error_messages=fr())  # checked below
+    project_news = forms.BooleanField(required=False)
     source = forms.CharField(required=False, max_length=column_length("source"), error_messages=fr())
 
     def clean_name(self):
         name = " ".join(self.cleaned_data["name"].split())
         if not name:
             raise forms.ValidationError(_("Indiquez votre nom."))
+        return name
+
+    def clean_wall_name(self):
+        """What the donor typed FOR the wall (wall.py's rules); kept only when they chose to be on it."""
+        try:
+            name = wall.clean_wall_name(self.cleaned_data.get("wall_name") or "")
+        except forms.ValidationError as error:
+            raise forms.ValidationError(error.messages[0]) from None
         return name
 
     def clean_email(self):
@@ -112,6 +122,8 @@ class DonationRequestForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        if not data.get("public_wall"):
+            data["wall_name"] = ""  # typed, then the box unticked: not on the wall, nothing kept
         self._clean_request(data)
         for field in COLUMNS:  # what start_donation will store, as it will store it
             value = data.get(field)

@@ -74,7 +74,17 @@ class Donation(models.Model):
     fee = models.PositiveBigIntegerField(default=0, help_text=_("Frais couverts par le donateur."))
     currency = models.CharField(max_length=3)
     wants_receipt = models.BooleanField(default=False)
+    # The donor wall (cms/donations/wall.py): opted in per gift; `wall_name` is what the donor typed FOR the
+    # wall (empty: first name and initial). Staff hide a name in one click (the donor desk's wall listing).
     public_wall = models.BooleanField(default=False)
+    wall_name = models.CharField(_("nom affiché sur le mur"), max_length=40, blank=True)
+    wall_hidden = models.BooleanField(_("masqué du mur"), default=False)
+    wall_hidden_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL,
+                                       related_name="+")
+    wall_hidden_at = models.DateTimeField(null=True, blank=True)
+    # "Recevoir les nouvelles des projets que je soutiens": turns the donor's MailPreferences.project_news on
+    # once the gift is paid (cms/donors/news.py), never before (anyone can type anyone's e-mail).
+    project_news = models.BooleanField(default=False)
     source = models.CharField(max_length=60, blank=True, help_text=_("Page ou partenaire d'origine."))
     # As given with this gift (the receipt's); the Donor row keeps those of the first gift.
     donor_name = models.CharField(_("nom du donateur"), max_length=120, blank=True)
@@ -111,6 +121,7 @@ class Donation(models.Model):
             ("record_offline_donation", _("Peut enregistrer un don hors ligne ou rapprocher une promesse")),
             ("resend_receipt", _("Peut renvoyer un reçu fiscal")),
             ("fix_donation_address", _("Peut corriger le nom ou l'adresse d'un don")),
+            ("moderate_donor_wall", _("Peut masquer ou afficher un nom sur le mur des donateurs")),
         ]
 
     def __str__(self):

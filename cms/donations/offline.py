@@ -105,7 +105,8 @@ def record_pledge(form: DonationRequestForm, method: str) -> Donation:
         donation = Donation(
             project_id=project.pk if project else None, project_slug=project.slug if project else "",
             kind=data["kind"], frequency=data["frequency"], amount=data["amount"], fee=0, currency=data["currency"],
-            wants_receipt=bool(data.get("wants_receipt")), public_wall=False,
+            wants_receipt=bool(data.get("wants_receipt")), public_wall=bool(data.get("public_wall")),
+            wall_name=data.get("wall_name") or "", project_news=bool(data.get("project_news")),
             source=(data.get("source") or "")[:60], donor_name=data["name"], status="pledged",
             payment_method=method, **company_details(data))
         if data.get("wants_receipt"):

@@ -82,7 +82,7 @@ def start_donation(form: DonationRequestForm) -> Donation:
         project_id=project.pk if project else None, project_slug=project.slug if project else "", kind=data["kind"],
         frequency=data["frequency"], amount=data["amount"], fee=data["fee"], currency=data["currency"],
         wants_receipt=bool(data.get("wants_receipt")), public_wall=bool(data.get("public_wall")),
-        source=(data.get("source") or "")[:60], donor_name=data["name"], **company_details(data))
+        wall_name=data.get("wall_name") or "", project_news=bool(data.get("project_news")), source=(data.get("source") or "")[:60], donor_name=data["name"], **company_details(data))
     if data.get("wants_receipt"):
         donation.address_line1, donation.postal_code = data["address_line1"].strip(), data["address_postal_code"].strip()
         donation.city, donation.country = data["address_city"].strip(), data["address_country"]

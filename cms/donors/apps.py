@@ -10,6 +10,8 @@ class DonorsConfig(AppConfig):
 
     def ready(self):
         # The books' signals (cms/donations/signals.py) -> the donors' e-mails, queued for the worker.
+        from . import news
         from .notices import connect
 
         connect()
+        news.connect()  # project news: the opt-in once a gift is paid, the announcement on publish

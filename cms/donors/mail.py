@@ -35,7 +35,8 @@ log = logging.getLogger(__name__)
 
 # The kinds a donor may turn off in the donor space (MailPreferences field of each). Every other kind (a
 # failed or ended monthly gift, the sign-in link, a receipt's cancellation) is always sent.
-PREFERENCE_OF_KIND = {"gift_thanks": "gift_thanks", "monthly_thanks": "monthly_thanks"}
+PREFERENCE_OF_KIND = {"gift_thanks": "gift_thanks", "monthly_thanks": "monthly_thanks",
+                      "project_news": "project_news"}  # project_news is opt-in (default False)
 MAIL_QUEUE = "mail"
 MAIL_PRIORITY = 10  # before a queued site build: a thank-you should not wait for a full rebuild
 
@@ -61,9 +62,15 @@ def wanted(kind: str, donor) -> bool:
 ERASED_DOMAIN = "@efface.invalid"  # what an erased donor's address becomes (RFC 2606: never delivered)
 
 
-def send(kind: str, *, to: str, context: dict, donor=None, attachments: tuple = ()):
+HEADERS_KEY = "_headers"  # extra headers (List-Unsubscribe), kept in the stored context until sent
+
+
+def send(kind: str, *, to: str, context: dict, donor=None, attachments: tuple = (), headers: dict | None = None,
+         **row_fields):
     """Queue the message of `kind` to the address `to`. `donor`: the `donations.Donor` it concerns, if any
     (their preferences and the log of e-mails sent). `attachments`: (filename, bytes, mimetype) tuples.
+    `headers`: extra headers of the message (RFC 8058's List-Unsubscribe pair). `row_fields`: other columns
+    of its `SentEmail` row (the announcement of a project news e-mail).
 
     Returns the `SentEmail` row, or None when the donor turned this kind off. A message that carries a
     document (a tax receipt the donor asked for) is sent whatever the preferences: the donor asked for it."""
@@ -74,9 +81,12 @@ def send(kind: str, *, to: str, context: dict, donor=None, attachments: tuple = 
     if to.lower().endswith(ERASED_DOMAIN):
         return None  # an erased donor (donors/space/gdpr.py): nobody is left to write to
     stored = json.loads(json.dumps(context, cls=DjangoJSONEncoder))
+    if headers:
+        stored[HEADERS_KEY] = {str(k): str(v) for k, v in headers.items()}
     files = [{"filename": name, "mimetype": mimetype, "content": base64.b64encode(content).decode("ascii")}
              for name, content, mimetype in attachments]
-    row = SentEmail.objects.create(donor=donor, kind=kind, recipient=to, context=stored, attachments=files)
+    row = SentEmail.objects.create(donor=donor, kind=kind, recipient=to, context=stored, attachments=files,
+                                   **row_fields)
     transaction.on_commit(lambda: enqueue_delivery(row.pk))
     return row
 
@@ -112,7 +122,8 @@ def deliver(email_id: int) -> str:
         subject, text, html = render(row.kind, row.context)
     except (TemplateDoesNotExist, TemplateSyntaxError) as exc:  # a bug: no retry will fix it
         return _failed(row, f"gabarit introuvable ou invalide : {exc}")
-    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [row.recipient])
+    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [row.recipient],
+                                     headers=row.context.get(HEADERS_KEY) or None)
     message.attach_alternative(html, "text/html")
     for item in row.attachments:
         message.attach(item["filename"], base64.b64decode(item["content"]), item["mimetype"])

@@ -12,6 +12,9 @@ class MailPreferences(models.Model):
     donor = models.OneToOneField("donations.Donor", on_delete=models.CASCADE, related_name="mail_preferences")
     gift_thanks = models.BooleanField(_("remerciement après chaque don ponctuel"), default=True)
     monthly_thanks = models.BooleanField(_("confirmation de chaque mensualité"), default=True)
+    # Opt-in (False by default): set by the donation form's checkbox once the gift is paid, turned off by the
+    # one-click unsubscribe link of each news e-mail (cms/donors/news.py).
+    project_news = models.BooleanField(_("nouvelles des projets que je soutiens"), default=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -51,6 +54,9 @@ class SentEmail(models.Model):
     error = models.TextField(_("erreur"), blank=True)
     context = models.JSONField(default=dict, blank=True)
     attachments = models.JSONField(default=list, blank=True)
+    # A project news e-mail: the announcement it belongs to (its send report, cms/donors/news.py)
+    announcement = models.ForeignKey("donors.UpdateAnnouncement", null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="emails")
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True, db_index=True)
     sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
 
@@ -99,3 +105,24 @@ class Erasure(models.Model):
 
     def __str__(self):
         return f"Effacement du donateur n° {self.donor_id}"
+
+
+class UpdateAnnouncement(models.Model):
+    """A project update announced by e-mail to the project's donors (cms/donors/news.py). The update's id is
+    unique: an update is announced once, whatever the number of publishes. The figures of the send report
+    are read from `SentEmail` (the rows whose context names this announcement)."""
+
+    update_id = models.PositiveIntegerField(unique=True)
+    project = models.ForeignKey("projects.ProjectPage", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+")
+    title = models.CharField(_("titre"), max_length=160)
+    recipients = models.PositiveIntegerField(_("destinataires"), default=0)
+    created_at = models.DateTimeField(_("annoncée le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("annonce d'une nouvelle")
+        verbose_name_plural = _("annonces des nouvelles")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"Annonce n° {self.pk} : {self.title}"

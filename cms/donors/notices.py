@@ -48,6 +48,15 @@ def gift_context(donation) -> dict:
     }
 
 
+def ledger_context(entry) -> dict:
+    """Where the donor finds this payment in the public ledger (its reference is known before the entry is
+    appended: cms/transparency/ledger/entries.py)."""
+    from cms.transparency.ledger.entries import payment_reference
+
+    return {"ledger_url": f"{settings.SITE_BASE_URL.rstrip('/')}/transparence/registre/",
+            "ledger_reference": payment_reference(entry.pk)}
+
+
 def _donation(donation_id):
     from cms.donations.models import Donation
 
@@ -76,7 +85,7 @@ def thank_for_payment(entry_id: int) -> str:
         filename = f"recu-fiscal-{number}.pdf" if number else "recu-fiscal.pdf"
         attachments = ((filename.replace("/", "-"), service.pdf_bytes(receipt), "application/pdf"),)
     context = {**gift_context(donation), "amount": money(entry.amount, entry.currency), "date": date_fr(entry.occurred_at),
-               "receipt_attached": bool(attachments), "receipt_number": number}
+               "receipt_attached": bool(attachments), "receipt_number": number, **ledger_context(entry)}
     row = mail.send(kind, to=donor.email, context=context, donor=donor, attachments=attachments)
     return "queued" if row is not None else "turned off by the donor"
 

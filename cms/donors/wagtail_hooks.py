@@ -14,6 +14,8 @@ LOG_ACTIONS = [
     ("donors.match_pledge", "Promesse rapprochée", "Promesse rapprochée du paiement reçu"),
     ("donors.fix_address", "Adresse corrigée", "Nom ou adresse du don corrigés"),
     ("donors.resend_receipt", "Reçu renvoyé", "Copie du reçu fiscal envoyée au donateur"),
+    ("donors.wall_hide", "Nom masqué du mur", "Nom masqué du mur des donateurs"),
+    ("donors.wall_show", "Nom affiché sur le mur", "Nom de nouveau affiché sur le mur des donateurs"),
 ]
 
 

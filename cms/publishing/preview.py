@@ -39,7 +39,7 @@ from site_builder.preview import PreviewPage, render_preview
 
 from .runner import build_config
 
-PREVIEW_QUERY = queries.IMAGE + queries.BLOCKS + queries.PAGE_COMMON + queries.PAGE + """
+PREVIEW_QUERY = queries.IMAGE + queries.PAGE_COMMON + queries.PAGE + """
 query Preview($token: String!, $contentType: String!) {
   page(token: $token, contentType: $contentType) { ...Page }
 }

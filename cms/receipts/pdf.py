@@ -163,6 +163,19 @@ class _Page:
         return self
 
 
+LEDGER_REFERENCES_SHOWN = 6  # a yearly summary of more payments lists none (the donor space shows them)
+
+
+def ledger_references(receipt) -> list[str]:
+    """The public-ledger references of the payments this receipt covers (cms/transparency/ledger)."""
+    from cms.transparency.ledger.entries import payment_reference
+
+    if not receipt.pk:
+        return []
+    ids = list(receipt.payments.order_by("entry_id").values_list("entry_id", flat=True)[:LEDGER_REFERENCES_SHOWN + 1])
+    return [payment_reference(pk) for pk in ids] if len(ids) <= LEDGER_REFERENCES_SHOWN else []
+
+
 def render(receipt, org, signature: bytes | None = None) -> bytes:
     """The PDF of `receipt` with the organisation `org` (a ReceiptSettings) and the signature image's
     bytes (PNG or JPEG), if any."""
@@ -231,6 +244,10 @@ def render(receipt, org, signature: bytes | None = None) -> bytes:
         page.field("Nature du don", items["nature"])
         page.field("Mode de versement", items["method"])
 
+    references = ledger_references(receipt) if not cancellation else []
+    if references:
+        page.space(4).text("Retrouvez votre don dans notre registre public : /transparence/registre/, référence"
+                           + ("s " if len(references) > 1 else " ") + ", ".join(references) + ".", 9)
     page.space(14).text(items["place_date"])
     page.text(items["signer"], bold=True)
     if signature:

@@ -325,6 +325,20 @@ def replace_for_new_address(donation, *, by=None) -> list:
     return replacements
 
 
+def receipts_now_due(donation) -> list:
+    """The receipts that a correction of `donation`'s name or address made due: its one-off payments that
+    had none because the details were incomplete when they were paid. [] when none is due (still
+    incomplete, a monthly gift, which the yearly summary covers, or every payment already has its receipt).
+    Idempotent: a second call finds the receipts issued by the first."""
+    issued = []
+    for entry in LedgerEntry.objects.select_related("donation").filter(donation=donation, kind="payment"):
+        if _live_receipt_of(entry) is None:
+            receipt = receipt_for_payment(entry)
+            if receipt is not None:
+                issued.append(receipt)
+    return issued
+
+
 def receipts_of_donor(donor) -> list:
     """The receipts of `donor` (issued, cancelled, replacements), newest first."""
     if donor is None:

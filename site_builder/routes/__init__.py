@@ -12,6 +12,7 @@ dictionary once, into a `RouteContext`, then each family of routes adds its own,
 | stories | stories.py | one per story |
 | standard pages | pages.py | one per standard page |
 | giving | pages.py | the giving page and the thank-you page (the builder's own) |
+| donor wall | wall.py | `/donateurs/` (each project page shows its own names too) |
 | 404 | pages.py | `/404.html` |
 
 Everything is plain data, so the CMS preview builds the route of a single page with the same code.
@@ -28,9 +29,10 @@ from .pages import giving_routes, not_found_route, standard_routes
 from .projects import project_index_routes, project_routes
 from .site_globals import site_globals
 from .stories import story_index_routes, story_routes
+from .wall import wall_route
 
 FAMILIES = (home_routes, project_index_routes, project_routes, story_index_routes, story_routes, standard_routes,
-            giving_routes, not_found_route)
+            giving_routes, wall_route, not_found_route)
 
 
 def site_routes(pages: list[dict], globals_: dict, config: BuildConfig, media: MediaMap, *,
@@ -67,5 +69,5 @@ def route_context(pages: PagesByKind, globals_: dict, config: BuildConfig, norm:
                         home_hero=home_hero)
     return RouteContext(pages=pages, norm=norm, base_url=config.base_url, projects=projects,
                         open_projects=open_projects, stories=stories, site=site,
-                        site_totals=globals_.get("siteTotals") or {}, home_hero=home_hero,
-                        data=SiteData(site=site, stories=stories), globals=globals_)
+                        site_totals=globals_.get("siteTotals") or {}, home_hero=home_hero, globals_=globals_,
+                        data=SiteData(site=site, stories=stories))

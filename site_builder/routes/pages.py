@@ -19,7 +19,7 @@ def standard_routes(ctx: RouteContext) -> None:
         extra = ()
         if money_spent.has_summary_block(page["body"]):  # "Bilan des dépenses": this build's figures
             if summary is ...:
-                summary = money_spent.site_summary(ctx.globals, list(ctx.projects.values()))
+                summary = money_spent.site_summary(ctx.globals_, list(ctx.projects.values()))
             page = dict(page, body=money_spent.body_with_summary(page["body"], summary))
             extra = money_spent.with_stamp(extra, summary)
         ctx.add(raw, "standard.html", "standard", {"page": page}, description=raw.get("intro") or "",

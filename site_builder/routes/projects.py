@@ -6,6 +6,7 @@ from __future__ import annotations
 from .. import site_map
 from . import spending as money_spent
 from .context import HOME_CRUMB, RouteContext
+from .wall import walls
 
 STATUS_ORDER = ("active", "planned", "completed")
 RELATED_WHEN_COMPLETED = 3  # projects under way a completed project's page sends visitors to
@@ -46,7 +47,7 @@ def _index_route(ctx: RouteContext, url: str, title: str, active: dict | None, s
     context = {"page": page, "projects": selected, "filters": filters, "active_filter": active, "all_url": index_url}
     extra = (repr(filters), repr(active))
     if active is None:  # the index itself shows the NGO's spending; its filtered views list projects only
-        context["ngo_spending"] = summary = money_spent.site_summary(ctx.globals, list(ctx.projects.values()))
+        context["ngo_spending"] = summary = money_spent.site_summary(ctx.globals_, list(ctx.projects.values()))
         extra = money_spent.with_stamp(extra, summary)
     ctx.add(raw, "project_index.html", "project_index", context,
             description=raw.get("intro", ""), deps=[p["id"] for p in selected], extra=extra)
@@ -126,7 +127,8 @@ def project_routes(ctx: RouteContext) -> None:
     index_id = str(ctx.pages.project_index["id"]) if ctx.pages.project_index else None
     # A completed project takes no gift: its page sends visitors to a few projects under way instead.
     under_way = sorted((p for p in ctx.open_projects if p["status"] == "active"), key=lambda p: not p["featured"])
-    spending_rows = {r.get("slug"): r for r in ctx.globals.get("projectSpending") or [] if r}
+    spending_rows = {r.get("slug"): r for r in ctx.globals_.get("projectSpending") or [] if r}
+    wall = walls(ctx.globals_)
     for raw in ctx.pages.projects:
         card = ctx.projects[str(raw["id"])]
         page = ctx.norm.cached("page", raw, lambda: project_page(ctx, raw, card), refs=[index_id])
@@ -135,7 +137,8 @@ def project_routes(ctx: RouteContext) -> None:
         page = dict(page, spending=spending, updates=money_spent.with_funding(page["updates"], spending))
         current = ([p for p in under_way if p["slug"] != card["slug"]][:RELATED_WHEN_COMPLETED]
                    if card["status"] == "completed" else [])
-        ctx.add(raw, "project.html", "project", {"page": page, "current_projects": current}, image=card["hero"],
-                description=card["summary"],
+        names = wall.get(card["slug"], [])  # its donor wall: in `extra`, so a change re-renders the page
+        ctx.add(raw, "project.html", "project", {"page": page, "current_projects": current, "wall": names},
+                image=card["hero"], description=card["summary"],
                 deps=tuple(ctx.norm.refs_of[str(raw["id"])]) + tuple(p["id"] for p in current),
-                extra=money_spent.with_stamp((), spending))
+                extra=money_spent.with_stamp((repr(names),), spending))

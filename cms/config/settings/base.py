@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "cms.donors",
     "cms.receipts",
     "cms.transparency",
+    "cms.transparency.ledger",  # label public_ledger: the public ledger (issue 14 §3)
     "cms.publishing",
     "wagtail_headless_preview",
     "django_tasks",
@@ -242,6 +243,17 @@ LOGGING = {
     "loggers": {"stripe": {"level": "WARNING", "filters": ["warnings_and_above"]},
                 "django.db.backends": {"level": "INFO"}},
 }
+
+# --- The public ledger (cms/transparency/ledger, site_builder/verify_ledger.py) ---
+# LEDGER_ORIGIN names the log in its checkpoints (and is the signing key's name); LEDGER_SIGNING_KEY is the
+# base64 Ed25519 seed that signs them; LEDGER_REFERENCE_KEY keys the gifts' public references (HMAC). The
+# defaults are demo values published here: production refuses them (guard.py).
+LEDGER_ORIGIN = os.environ.get("LEDGER_ORIGIN", "visiondamour.org/registre")
+LEDGER_DEMO_SIGNING_KEY = "v0QOn+kHk8tfH4XFRkSX5W4csVqus7pDF799VVpmHls="
+LEDGER_DEMO_REFERENCE_KEY = "demo-ledger-reference-key-change-me"
+LEDGER_SIGNING_KEY = os.environ.get("LEDGER_SIGNING_KEY", LEDGER_DEMO_SIGNING_KEY)
+LEDGER_REFERENCE_KEY = os.environ.get("LEDGER_REFERENCE_KEY", LEDGER_DEMO_REFERENCE_KEY)
+LEDGER_PAGE_SIZE = 5000  # publicLedger(first:) is capped at this many lines per request
 
 # --- Giving (cms/donations) ---
 # STRIPE_API_BASE points the SDK (and the page's Stripe.js) at localstripe in the demo and tests;

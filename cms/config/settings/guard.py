@@ -18,6 +18,7 @@ DEMO_VALUES = frozenset({
     "sk_test_localstripe", "pk_test_localstripe", "sk_test_demo", "pk_test_demo",
     "whsec_localstripe_demo", "whsec_test_vision_damour", "whsec_bench",
     "dev-build-token", "test-build-token", "demo-build-token",
+    "v0QOn+kHk8tfH4XFRkSX5W4csVqus7pDF799VVpmHls=", "demo-ledger-reference-key-change-me",  # the ledger's
 })
 MIN_SECRET_KEY_LENGTH = 50  # Django's own deploy check (security.W009) asks for 50 characters
 MIN_TOKEN_LENGTH = 32
@@ -118,7 +119,30 @@ def _mail_problems(env: Mapping[str, str]) -> list[str]:
     return problems
 
 
+def _ledger_problems(env: Mapping[str, str]) -> list[str]:
+    """With the demo signing key anyone can sign a forged ledger checkpoint; with the demo reference key
+    anyone can link a gift's public reference to its database id."""
+    import base64
+    import binascii
+
+    problems = []
+    seed = env.get("LEDGER_SIGNING_KEY", "").strip()
+    try:
+        valid = len(base64.b64decode(seed, validate=True)) == 32
+    except (binascii.Error, ValueError):
+        valid = False
+    if not seed or _is_demo(seed) or not valid:
+        problems.append("LEDGER_SIGNING_KEY is not set, is the demo key, or is not a base64 Ed25519 seed of 32 "
+                        "bytes: generate one (python -c \"import os,base64;print(base64.b64encode(os.urandom(32))"
+                        ".decode())\") and keep it (the public key on the site is derived from it).")
+    reference = env.get("LEDGER_REFERENCE_KEY", "").strip()
+    if not reference or _is_demo(reference) or len(reference) < MIN_TOKEN_LENGTH:
+        problems.append(f"LEDGER_REFERENCE_KEY is not set, is a demo value or is shorter than {MIN_TOKEN_LENGTH} "
+                        "characters (it keys the gifts' public references).")
+    return problems
+
+
 def production_problems(env: Mapping[str, str]) -> list[str]:
     """Every reason these settings must not serve the public, in the order an operator fixes them."""
     return (_secret_key_problems(env) + _stripe_problems(env) + _infrastructure_problems(env)
-            + _mail_problems(env) + _netlify_problems(env))
+            + _mail_problems(env) + _netlify_problems(env) + _ledger_problems(env))

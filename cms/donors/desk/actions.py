@@ -438,10 +438,36 @@ class FixAddressView(DeskAction):
             except service.NoReceipt as why:  # its receipts need a complete address: nothing is saved
                 raise Refused(f"{why} Le don a des reçus fiscaux : corrigez l'adresse complète ; rien n'a été "
                               "enregistré.", status=400) from None
-        return {"fields": changed, "replacement_receipts": len(replaced)}  # which fields, never their values
+            # A gift paid with an incomplete address got no receipt; now complete, it gets it (and the donor
+            # an e-mail with it, queued when this transaction commits).
+            issued = [] if replaced else service.receipts_now_due(donation)
+            for receipt in issued:
+                send_new_receipt(donation, receipt)
+        self.issued = issued
+        return {"fields": changed, "replacement_receipts": len(replaced),  # which fields, never their values
+                **({"issued_receipts": [r.number for r in issued]} if issued else {})}
 
     def success(self, form):
+        if getattr(self, "issued", None):
+            numbers = ", ".join(f"n°\u00a0{r.number}" for r in self.issued)
+            return (f"Nom et adresse du don corrigés ; l'adresse étant désormais complète, le reçu fiscal {numbers} "
+                    "est émis et envoyé au donateur (voir «\u00a0E-mails envoyés\u00a0»).")
         return "Nom et adresse du don corrigés ; ses reçus fiscaux sont remplacés."
+
+
+def send_new_receipt(donation, receipt) -> None:
+    """E-mail a receipt issued after a correction to the gift's donor, with its PDF (queued; nothing for an
+    erased donor). The donor asked for it: it is sent whatever their thank-you preferences."""
+    from cms.receipts import service
+
+    from cms.donors import mail
+
+    donor = donation.donor
+    if donor is None:
+        return
+    number = receipt_number(receipt)
+    mail.send("receipt_issued", to=donor.email, donor=donor, context={"number": number},
+              attachments=[(f"recu-fiscal-{number}.pdf", service.pdf_bytes(receipt), "application/pdf")])
 
 
 # --- resend a receipt -----------------------------------------------------------------------------------

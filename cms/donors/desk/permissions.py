@@ -12,6 +12,7 @@ CANCEL_MONTHLY = "donations.cancel_monthly_donation"
 RECORD_OFFLINE = "donations.record_offline_donation"
 RESEND_RECEIPT = "donations.resend_receipt"
 FIX_ADDRESS = "donations.fix_donation_address"
+MODERATE_WALL = "donations.moderate_donor_wall"  # donations 0007
 
 # Every page of the desk shows personal data: both view permissions, whatever else the page needs.
 DESK = (VIEW_DONORS, VIEW_DONATIONS)

@@ -26,7 +26,7 @@ from cms.donations.models import Donation, Donor, LedgerEntry
 from cms.donations.reports import FREQUENCY_LABELS, LocalDateTimeColumn, project_titles
 from vda_base.money import money
 
-from . import actions, permissions, search
+from . import actions, permissions, search, wall
 
 
 class DeskAccessMixin:
@@ -107,6 +107,8 @@ class DonorIndexView(DeskAccessMixin, ReadOnlyMixin, generic.IndexView):
         if permissions.can(self.request.user, permissions.RECORD_OFFLINE):
             buttons.append(HeaderButton("Enregistrer un don hors ligne", url=reverse("desk_donations:offline"),
                                         icon_name="plus"))
+        if permissions.can(self.request.user, permissions.MODERATE_WALL):
+            buttons.append(HeaderButton("Mur des donateurs", url=reverse("desk_donations:wall"), icon_name="group"))
         return buttons
 
 
@@ -189,6 +191,8 @@ class DonationIndexView(DeskAccessMixin, ReadOnlyMixin, generic.IndexView):
         if permissions.can(self.request.user, permissions.RECORD_OFFLINE):
             buttons.append(HeaderButton("Enregistrer un don hors ligne", url=reverse("desk_donations:offline"),
                                         icon_name="plus"))
+        if permissions.can(self.request.user, permissions.MODERATE_WALL):
+            buttons.append(HeaderButton("Mur des donateurs", url=reverse("desk_donations:wall"), icon_name="group"))
         return buttons
 
 
@@ -215,7 +219,8 @@ def sent_emails_of(donor) -> list:
 
 KIND_LABELS = {"gift_thanks": "Remerciement (don ponctuel)", "monthly_thanks": "Confirmation de mensualité",
                "monthly_payment_failed": "Mensualité refusée", "monthly_gift_ended": "Fin du don mensuel",
-               "receipt_copy": "Copie d'un reçu fiscal", "sign_in": "Lien de connexion à l'espace donateur"}
+               "receipt_copy": "Copie d'un reçu fiscal", "receipt_issued": "Reçu fiscal émis après correction",
+               "sign_in": "Lien de connexion à l'espace donateur"}
 
 
 def receipt_row(receipt) -> dict:
@@ -301,6 +306,7 @@ class DonationPageView(DeskAccessMixin, ReadOnlyMixin, generic.InspectView):
                                or (donation.frequency == "monthly" and donation.status == "active"))
                           and permissions.can(user, permissions.RECORD_OFFLINE)),
             "can_fix": permissions.can(user, permissions.FIX_ADDRESS),
+            "can_moderate_wall": donation.public_wall and permissions.can(user, permissions.MODERATE_WALL),
         })
         return context
 
@@ -393,6 +399,8 @@ class DonationViewSet(DeskViewSet):
             path("<uuid:pk>/arreter/", actions.CancelMonthlyView.as_view(), name="cancel"),
             path("<uuid:pk>/rapprocher/", actions.MatchPledgeView.as_view(), name="match"),
             path("<uuid:pk>/adresse/", actions.FixAddressView.as_view(), name="address"),
+            path("mur/", wall.wall_listing, name="wall"),
+            path("<uuid:pk>/mur/", wall.wall_toggle, name="wall_toggle"),
         ]
 
 
@@ -400,4 +408,8 @@ class DeskGroup(ModelViewSetGroup):
     menu_label = "Donateurs"
     menu_icon = "user"
     menu_order = 250
-    items = (DonorViewSet, DonationViewSet)
+    @property
+    def items(self):
+        from .news_report import AnnouncementViewSet  # (it imports this module)
+
+        return (DonorViewSet, DonationViewSet, AnnouncementViewSet)

@@ -111,7 +111,8 @@ def erase(donor: Donor) -> int:
             name=ERASED_NAME, email=f"efface-{secrets.token_hex(12)}@{ERASED_DOMAIN}", address_line1="",
             postal_code="", city="", country="")
         Donation.objects.filter(donor=donor).update(donor_name="", address_line1="", postal_code="", city="",
-                                                    country="")
+                                                    country="", public_wall=False, wall_name="",
+                                                    project_news=False)
         SignInLink.objects.filter(donor=donor).delete()
         # The mail log keeps that a message of a kind was sent and when, nothing about whom: the address,
         # the subject (it may name an amount or the donor), the error (an SMTP error quotes the address),

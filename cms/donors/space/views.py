@@ -149,6 +149,7 @@ def address(request):
 class PreferencesForm(forms.Form):
     gift_thanks = forms.BooleanField(label="Un remerciement après chaque don ponctuel", required=False)
     monthly_thanks = forms.BooleanField(label="La confirmation de chaque mensualité", required=False)
+    project_news = forms.BooleanField(label="Les nouvelles des projets que je soutiens", required=False)
 
 
 @require_http_methods(["GET", "POST"])
@@ -156,7 +157,8 @@ class PreferencesForm(forms.Form):
 def preferences(request):
     prefs = MailPreferences.of(request.donor)
     if request.method == "GET":
-        form = PreferencesForm(initial={"gift_thanks": prefs.gift_thanks, "monthly_thanks": prefs.monthly_thanks})
+        form = PreferencesForm(initial={"gift_thanks": prefs.gift_thanks, "monthly_thanks": prefs.monthly_thanks,
+                                       "project_news": prefs.project_news})
         return render(request, "donors/space/preferences.html", context(request, form=form))
     form = PreferencesForm(request.POST)
     if not form.is_valid():  # booleans cannot be invalid; kept so that a future field cannot skip checks

@@ -77,7 +77,7 @@
       if (plan === 'sponsorship' && !val('project')) errs.plan = 'Choisissez le projet à parrainer.';
       const body = {project: val('project'), amount: a, currency: cur(), frequency: plan === 'once' ? 'once' : 'monthly',
         kind: plan === 'sponsorship' ? 'sponsorship' : 'gift', cover_fees: val('cover_fees'), name: val('name'), email,
-        wants_receipt: val('wants_receipt'), public_wall: val('public_wall'), source: val('source')};
+        wants_receipt: val('wants_receipt'), public_wall: val('public_wall'), wall_name: val('wall_name'), project_news: val('project_news'), source: val('source')};
       if (body.wants_receipt) {
         [['address_line1', 'L’adresse'], ['address_postal_code', 'Le code postal'], ['address_city', 'La ville']].forEach(([n, l]) => {
           if (!val(n)) errs[n] = l + ' est nécessaire pour le reçu fiscal.';
