@@ -66,6 +66,12 @@ def document(n, b: dict, projects_by_id: dict) -> dict | None:
             "extension": file_name.rsplit(".", 1)[-1].upper() if "." in file_name else ""}
 
 
+def spending_summary(n, b: dict, projects_by_id: dict) -> dict:
+    """Its figures are the API's site-wide ones, added to the page by site_builder/routes/spending.py."""
+    return {"type": "spending_summary", "heading": b.get("heading") or "Bilan des dépenses",
+            "show_projects": b.get("showProjects") is not False, "summary": None}
+
+
 BLOCK_NORMALIZERS: dict[str, Callable[..., dict | None]] = {
     "rich_text": rich_text,
     "heading": heading,
@@ -76,4 +82,5 @@ BLOCK_NORMALIZERS: dict[str, Callable[..., dict | None]] = {
     "key_figure": key_figure,
     "cta": cta,
     "document": document,
+    "spending_summary": spending_summary,
 }

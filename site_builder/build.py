@@ -185,7 +185,7 @@ def add_redirects(site_data: SiteData, globals_: dict, pages: list[dict]) -> Non
 
 
 GLOBAL_FIELDS = ("donationRules", "donationTotals", "siteTotals", "siteSettings", "settings", "redirects",
-                 "donorWall")
+                 "projectSpending", "siteSpending", "donorWall")
 
 
 def build(api_url: str | BuildConfig, out: Path, **options) -> BuildResult:

@@ -11,6 +11,8 @@ SiteData (in memory, `BuildState.site_data` and `route_index`) and makes again o
 - the project pages whose donor wall changed (routes/wall.py), and the site-wide wall `/donateurs/`;
 - the listing routes that show a changed page's card (home, project and story indexes, giving pages, the
   feed), with the new card in place of the old one: membership and order cannot have moved (checked below);
+- the routes showing money spent whose figures changed (a project's page for its own `projectSpending` row, the
+  project index and pages carrying the "Bilan des dépenses" block for the whole), with the new figures;
 and it signs those routes only. Everything else is the last build's, untouched.
 
 When it cannot vouch for the result, `patch` returns None and the caller runs `make_site` on every page, as
@@ -28,6 +30,7 @@ import dataclasses
 
 from .build import add_redirects, make_site
 from .normalize import PAGE_TYPES, MediaMap
+from .routes import spending as money_spent
 from .routes.wall import changed_slugs, is_wall_route, site_wall
 from .site import Route, SiteData
 
@@ -132,8 +135,12 @@ def patch(state, raw: dict, stamps: dict, order: list, new_globals: dict, config
         return None
     for path, route in walls.items():
         routes[positions[path]] = route
-    remade = [routes[positions[p]] for p in touched | made.keys() | walls.keys()]
     _apply_totals(state, new_globals)
+    spent = set()
+    if money_spent.changed(state.globals, new_globals):  # the routes showing money spent (routes/spending.py)
+        project_cards = [c for c in (_card(state.cache, i) for i in index["projects"]) if c]
+        spent = {routes[p].output_path for p in money_spent.apply(routes, new_globals, media, project_cards)}
+    remade = [routes[positions[p]] for p in touched | made.keys() | walls.keys() | spent]
 
     site_data = SiteData(site=old.site, routes=routes, warnings=sub_data.warnings,
                          stories=[cards.get(s["id"], s) for s in old.stories] if cards else old.stories)

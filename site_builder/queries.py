@@ -31,6 +31,7 @@ fragment Blocks on StreamFieldInterface {
   ... on KeyFigureBlock { value unit text }
   ... on CallToGiveBlock { text buttonLabel project { id } }
   ... on DocumentBlock { documentTitle: title fileUrl document { title fileSize file } }
+  ... on SpendingSummaryBlock { heading showProjects }
 }
 """
 
@@ -45,6 +46,13 @@ fragment Globals on Query {
   donationRules { currency minAmount maxAmount feeRateBp feeFixed suggestions }
   donationTotals { slug raised currency donors }
   siteTotals { raised currency donors }
+  # money spent (cms/transparency): approved disbursements only; `raised` is online gifts + grants
+  projectSpending {
+    slug currency planned raised grants spent overspent
+    lines { label planned spent }
+    disbursements { id date amount currency budgetLine description proofs { title kind url } }
+  }
+  siteSpending { currency planned raised grants spent }
   donorWall { project name day }
   siteSettings: sites { siteName hostname }
   settings: setting(name: "SiteSettings") {
@@ -77,7 +85,7 @@ fragment Page on PageInterface {
       body: bodyJson
       galleryImages { caption image { ...Img } }
       partners { ... on Partner { name slug url } }
-      updates { date title text photos: photosJson }
+      updates { date title text photos: photosJson placeName latitude longitude disbursements { id } }
     }
     ... on StoryPage {
       date author intro heroImage { ...Img }

@@ -52,6 +52,7 @@ def test_each_entry_gives_the_type_the_macro_dispatches_on():
         "quote": {"text": "q"}, "video": {"url": "https://vimeo.com/1", "title": "v"},
         "key_figure": {"value": "3", "text": "puits"}, "cta": {"text": "Donnez"},
         "document": {"document": {"title": "d", "file": "d.pdf"}, "fileUrl": "/media/d.pdf"},
+        "spending_summary": {"heading": "Bilan des dépenses", "showProjects": True},
     }
     assert set(samples) == set(BLOCK_NORMALIZERS)
     for kind, fields in samples.items():

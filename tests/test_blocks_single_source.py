@@ -320,13 +320,13 @@ def test_a_type_missing_from_the_fragment_or_one_of_its_fields_is_named():
 
 
 def test_a_stream_field_not_pulled_is_named():
-    source = queries.PAGE.replace("updates { date title text photos: photosJson }", "updates { date title text }")
+    source = queries.PAGE.replace("updates { date title text photos: photosJson ", "updates { date title text ")
     assert source != queries.PAGE
     assert stream_field_problems(page_stream_fields(), source) == [
         "projects.ProjectPage.updates.photos is not pulled as `photos: photosJson` in the Page fragment "
         "(site_builder/queries.py)"]
-    typed = queries.PAGE.replace("updates { date title text photos: photosJson }",
-                                 "updates { date title text photos { ...Blocks } }")
+    typed = queries.PAGE.replace("updates { date title text photos: photosJson ",
+                                 "updates { date title text photos { ...Blocks } ")
     assert stream_field_problems(page_stream_fields(), typed) == [
         "projects.ProjectPage.updates.photos is not pulled as `photos: photosJson` in the Page fragment "
         "(site_builder/queries.py)"]

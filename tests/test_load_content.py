@@ -5,7 +5,7 @@ from django.core.management import call_command
 from wagtail.models import Locale, Page, Site
 
 from cms.core.models import HomePage
-from cms.projects.models import ProjectPage
+from cms.projects.models import ProjectPage, ProjectUpdate
 from cms.stories.models import StoryPage
 from tests.conftest import CONTENT
 
@@ -23,6 +23,8 @@ def test_loads_everything_and_is_idempotent(capsys):
     assert Site.objects.get(is_default_site=True).root_page.specific_class is HomePage
     assert {l.language_code for l in Locale.objects.all()} == {"fr", "en"}
     assert not Page.objects.filter(slug="home").exists()  # Wagtail's placeholder page is gone
+    placed = ProjectUpdate.objects.exclude(latitude=None)  # the demo's updates with a place (issue 14)
+    assert placed.count() >= 10 and all(u.place_name and u.longitude is not None for u in placed)
     before = snapshot()
     capsys.readouterr()
     call_command("load_content", str(CONTENT))

@@ -9,8 +9,10 @@ removing the feature without removing its promise, or the promise without the fe
 True since issue 14: the donor wall (the form's checkbox "Afficher mon prénom sur le mur des donateurs",
 the names on project pages and on /donateurs/) and project news by e-mail to donors who ticked "Recevoir
 les nouvelles des projets que je soutiens" (cms/donors/news.py): both asserted below with what they rest on.
+And spending is published: each project page shows its approved disbursements per budget line with their
+proofs (site_builder/routes/spending.py), and the footer of every page says so (SPENDING_PROMISE).
 
-Still not true: spending is not published yet, and no promise may rest on a placeholder contact
+Still not true: no promise may rest on a placeholder contact
 (example.org links, 04 00 00 00 00)."""
 
 import re
@@ -27,8 +29,9 @@ BROKEN_PROMISES = [
     r"recevrez des nouvelles",              # "Vous recevrez des nouvelles du terrain": no newsletter
     r"avec des nouvelles du terrain",       # the sponsorship hint
     r"nouvelles par e-mail",
-    r"dépensé poste par poste",             # "ce qui a été dépensé poste par poste"
-    r"ses dépenses",                        # thank-you page: "son avancement, ses dépenses et ses photos"
+    # issue 14 made these false: approved spending and its proofs are published on the project pages
+    r"dépenses[^.]{0,80}pas encore publi",  # "Les dépenses réelles … ne sont pas encore publiées"
+    r"détail des dépenses[^.]{0,80}n.est pas",
     r"en deux clics",
     r"nous répondons à chaque message",
     r"04 00 00 00 00",
@@ -58,6 +61,9 @@ KEPT_PROMISES = {
                  "Pour l’e-mail de remerciement, votre reçu fiscal et votre espace donateur"],
 }
 SPACE_LINKED_FROM = ["/donner/merci/", "/donner/"]  # pages that must link the donor space
+# every page's footer (base.html), true since issue 14
+SPENDING_PROMISE = "ses dépenses validées poste par poste, avec leurs justificatifs"
+KEPT_PROMISES["/"] = [SPENDING_PROMISE]
 # Issue 14: the wall and the news, offered by every donation form (the giving page, each open project's page)
 WALL_CHECKBOX = "Afficher mon prénom sur le mur des donateurs"
 NEWS_CHECKBOX = "Recevoir les nouvelles des projets que je soutiens"
@@ -143,6 +149,12 @@ def test_the_templates_keep_the_promises_the_code_keeps():
     thanks = words(THEME / "thank_you.html")
     for sentence in KEPT_PROMISES["/donner/merci/"]:
         assert sentence in thanks, sentence
+    assert SPENDING_PROMISE in words(THEME / "base.html")
+    # the features behind the words: the builder pulls approved spending and the project page shows it
+    from site_builder import queries
+
+    assert "projectSpending" in queries.GLOBALS and "proofs { title kind url }" in queries.GLOBALS
+    assert "spending_section(page)" in words(THEME / "project.html")
     points = words(THEME / "partials" / "donate_points.html")
     assert "se modifie, se suspend ou s’arrête quand vous le voulez, en ligne" in points
     # the features behind the words: the mails, the receipt attached, the space's pause/stop/receipt routes

@@ -93,6 +93,11 @@ def document(block, value) -> dict:
             "document": {"title": doc.title, "fileSize": doc.file_size, "file": doc.file.name}}
 
 
+def spending_summary(block, value) -> dict:
+    """No figures here: the builder fills them from `projectSpending`/`siteSpending` at every build."""
+    return {"heading": value.get("heading"), "showProjects": bool(value.get("show_projects"))}
+
+
 def _serializers() -> dict[type, Callable[..., dict]]:
     from wagtail.blocks import RichTextBlock
 
@@ -100,7 +105,8 @@ def _serializers() -> dict[type, Callable[..., dict]]:
 
     return {RichTextBlock: rich_text, blocks.HeadingBlock: heading, blocks.ImageBlock: image,
             blocks.GalleryBlock: gallery, blocks.QuoteBlock: quote, blocks.VideoBlock: video,
-            blocks.KeyFigureBlock: key_figure, blocks.CallToGiveBlock: cta, blocks.DocumentBlock: document}
+            blocks.KeyFigureBlock: key_figure, blocks.CallToGiveBlock: cta, blocks.DocumentBlock: document,
+            blocks.SpendingSummaryBlock: spending_summary}
 
 
 BLOCK_SERIALIZERS: dict[type, Callable[..., dict]] = {}

@@ -14,7 +14,7 @@ import re
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from grapple.helpers import register_streamfield_block
-from grapple.models import GraphQLDocument, GraphQLImage, GraphQLPage, GraphQLString
+from grapple.models import GraphQLBoolean, GraphQLDocument, GraphQLImage, GraphQLPage, GraphQLString
 from wagtail import blocks
 from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.images.blocks import ImageChooserBlock
@@ -193,6 +193,23 @@ class DocumentBlock(blocks.StructBlock):
         yaml_aliases = {"file": "document"}  # content/*.yaml: the file's name in content/documents/
 
 
+@register_streamfield_block
+class SpendingSummaryBlock(blocks.StructBlock):
+    """The NGO's money spent, placed by editors where they want it (the transparency page): planned, raised
+    and spent for the whole NGO, and a table per project. It carries no figures: the builder fills them from
+    the API's spending at every build (site_builder/routes/spending.py), so they are never stale."""
+
+    heading = blocks.CharBlock(label=_("titre"), max_length=120, default="Bilan des dépenses")
+    show_projects = blocks.BooleanBlock(label=_("détail par projet"), required=False, default=True,
+                                        help_text=_("Afficher le tableau projet par projet sous les totaux."))
+
+    graphql_fields = [GraphQLString("heading", required=True), GraphQLBoolean("show_projects", required=True)]
+
+    class Meta:
+        icon = "table"
+        label = _("Bilan des dépenses")
+
+
 class BodyBlock(blocks.StreamBlock):
     rich_text = blocks.RichTextBlock(features=RICH_TEXT_FEATURES, label=_("Texte"))
     heading = HeadingBlock()
@@ -206,6 +223,12 @@ class BodyBlock(blocks.StreamBlock):
 
     class Meta:
         block_counts = {}
+
+
+class StandardBodyBlock(BodyBlock):
+    """A standard page's body: the shared blocks, and the spending summary (only these pages show it)."""
+
+    spending_summary = SpendingSummaryBlock()
 
 
 class UpdatePhotosBlock(blocks.StreamBlock):

@@ -37,6 +37,17 @@ def _coordinate(value):
     return None if value is None else Decimal(str(value)).quantize(Decimal("0.000001"))
 
 
+def _place(update: dict, where: str) -> dict:
+    """An update's place (`place`, `latitude`, `longitude` in its YAML): both coordinates or neither, as the
+    admin requires, and a named point (the map's list of places shows the name)."""
+    lat, lon, name = update.get("latitude"), update.get("longitude"), (update.get("place") or "").strip()
+    if (lat is None) != (lon is None) or (lat is not None and not name):
+        raise ContentError(f"{where}: a place needs a name, a latitude and a longitude (or none of them)")
+    if lat is not None and not (-90 <= float(lat) <= 90 and -180 <= float(lon) <= 180):
+        raise ContentError(f"{where}: latitude in [-90, 90], longitude in [-180, 180]")
+    return {"place_name": name, "latitude": _coordinate(lat), "longitude": _coordinate(lon)}
+
+
 def _digest(*parts) -> str:
     h = hashlib.sha256()
     for part in parts:
@@ -273,7 +284,8 @@ class ContentLoader:
                 page.updates = [ProjectUpdate(date=u["date"], title=u["title"], text=u["text"],
                                               photos=self.stream(ProjectUpdate, "photos", [
                                                   {"type": "image", "value": {"image": img}}
-                                                  for img in u.get("images") or []], f"{where}, update {u['title']!r}"))
+                                                  for img in u.get("images") or []], f"{where}, update {u['title']!r}"),
+                                              **_place(u, f"{where}, update {u['title']!r}"))
                                 for u in data.get("updates") or []]
 
             self.projects[data["slug"]] = self.upsert_page(index, ProjectPage, data["slug"], data, fill)

@@ -16,7 +16,7 @@ from wagtail.search import index
 
 from cms.api.stream_json import StreamJsonMixin, json_field
 from cms.core.preview import SitePreviewMixin
-from .blocks import BodyBlock
+from .blocks import BodyBlock, StandardBodyBlock
 from .forms import SiteSettingsForm
 from .navigation import MenuLink, public_links, validate_link_url
 
@@ -90,7 +90,7 @@ class IndexPage(PublicSiteURLMixin, SitePreviewMixin, Page):
 
 class StandardPage(StreamJsonMixin, PublicSiteURLMixin, SitePreviewMixin, Page):
     intro = models.TextField(_("introduction"), max_length=600, blank=True)
-    body = StreamField(BodyBlock(), verbose_name=_("contenu"))
+    body = StreamField(StandardBodyBlock(), verbose_name=_("contenu"))
 
     content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("body")]
     search_fields = Page.search_fields + [index.SearchField("intro"), index.SearchField("body")]

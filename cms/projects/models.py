@@ -265,15 +265,29 @@ class ProjectUpdate(StreamJsonMixin, Orderable, ClusterableModel):
     title = models.CharField(_("titre"), max_length=160)
     text = RichTextField(_("texte"), features=["bold", "italic", "link", "ul", "ol"])
     photos = StreamField(UpdatePhotosBlock(), blank=True, verbose_name=_("photos"))
+    # Where it happened (optional): the project page's map shows it, the timeline names it. Flat fields in
+    # GraphQL (placeName, latitude, longitude), like the project's own coordinates.
+    place_name = models.CharField(_("lieu"), max_length=120, blank=True,
+                                  help_text=_("Ex. : village de Ndiaye, école de Sabou."))
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+                                   validators=[MinValueValidator(-90), MaxValueValidator(90)],
+                                   help_text=_("Entre -90 et 90, ex. 14.1021 (nord positif)."))
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+                                    validators=[MinValueValidator(-180), MaxValueValidator(180)],
+                                    help_text=_("Entre -180 et 180, ex. -15.5487 (ouest négatif)."))
     # "Le puits financé par ces trois dépenses": the disbursements this update shows (approved ones of its
     # page only: the panel offers no other, and the API returns no other).
     disbursements = ParentalManyToManyField("transparency.Disbursement", verbose_name=_("dépenses montrées"),
                                             blank=True, related_name="updates")
 
     panels = [FieldRowPanel([FieldPanel("date"), FieldPanel("title")]), FieldPanel("text"), FieldPanel("photos"),
+              MultiFieldPanel([FieldPanel("place_name"),
+                               FieldRowPanel([FieldPanel("latitude"), FieldPanel("longitude")])],
+                              heading=_("Lieu (facultatif)")),
               FieldPanel("disbursements", widget=forms.CheckboxSelectMultiple)]
     graphql_fields = [GraphQLString("date", required=True), GraphQLString("title", required=True),
                       GraphQLRichText("text", required=True), GraphQLStreamfield("photos"),
+                      GraphQLString("place_name"), GraphQLFloat("latitude"), GraphQLFloat("longitude"),
                       json_field("photos"),
                       GraphQLField("disbursements", UpdateDisbursement, is_list=True, required=True,
                                    source="public_disbursements",
@@ -289,3 +303,16 @@ class ProjectUpdate(StreamJsonMixin, Orderable, ClusterableModel):
 
     class Meta(Orderable.Meta):
         ordering = ["-date", "sort_order"]
+
+    def clean(self):
+        """Both coordinates or neither (a point needs both), and a point is named: the map's text list and
+        the timeline say where it is in words, never as bare numbers."""
+        super().clean()
+        errors = {}
+        if (self.latitude is None) != (self.longitude is None):
+            missing = "longitude" if self.longitude is None else "latitude"
+            errors[missing] = _("Indiquez la latitude et la longitude, ou aucune des deux.")
+        elif self.latitude is not None and not (self.place_name or "").strip():
+            errors["place_name"] = _("Donnez un nom au lieu : la carte et la chronologie l'affichent.")
+        if errors:
+            raise ValidationError(errors)

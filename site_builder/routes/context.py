@@ -103,7 +103,7 @@ class RouteContext:
     site: dict  # what every template gets as `site` (site_globals.site_globals)
     site_totals: dict  # money raised and donors, for the whole site
     home_hero: dict | None  # every page's SEO image falls back to it
-    globals_: dict  # the API's site-wide answers (the donor wall: routes/wall.py)
+    globals_: dict  # the API's site-wide answers (the donor wall: routes/wall.py; money spent: routes/spending.py)
     data: SiteData  # what the families fill
 
     @property

@@ -4,19 +4,26 @@ from __future__ import annotations
 
 from ..config import DONATE_URL, THANK_YOU_URL
 from ..site import Route
+from . import spending as money_spent
 from .context import HOME_CRUMB, RouteContext
 
 THANK_YOU_PROJECTS = 3  # projects the thank-you page suggests following
 
 
 def standard_routes(ctx: RouteContext) -> None:
-    n = ctx.n
+    n, summary = ctx.n, ...  # the spending summary, made once if a page shows it
     for raw in ctx.pages.standard:
         page = ctx.norm.cached("page", raw, lambda: {
             "title": raw["title"], "url": raw["url"], "intro": raw.get("intro") or "",
             "body": n.blocks(raw.get("body"), ctx.projects), "breadcrumbs": [HOME_CRUMB]})
+        extra = ()
+        if money_spent.has_summary_block(page["body"]):  # "Bilan des dépenses": this build's figures
+            if summary is ...:
+                summary = money_spent.site_summary(ctx.globals_, list(ctx.projects.values()))
+            page = dict(page, body=money_spent.body_with_summary(page["body"], summary))
+            extra = money_spent.with_stamp(extra, summary)
         ctx.add(raw, "standard.html", "standard", {"page": page}, description=raw.get("intro") or "",
-                deps=ctx.norm.refs_of[str(raw["id"])])
+                deps=ctx.norm.refs_of[str(raw["id"])], extra=extra)
 
 
 def giving_routes(ctx: RouteContext) -> None:

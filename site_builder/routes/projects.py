@@ -3,6 +3,8 @@ without JavaScript), and one page per project."""
 
 from __future__ import annotations
 
+from .. import site_map
+from . import spending as money_spent
 from .context import HOME_CRUMB, RouteContext
 from .wall import walls
 
@@ -42,9 +44,13 @@ def _index_route(ctx: RouteContext, url: str, title: str, active: dict | None, s
     index_url = raw["url"]
     page = {"title": title, "url": url, "intro": raw.get("intro", ""),
             "breadcrumbs": [HOME_CRUMB] + ([{"title": raw["title"], "url": index_url}] if active else [])}
-    ctx.add(raw, "project_index.html", "project_index",
-            {"page": page, "projects": selected, "filters": filters, "active_filter": active, "all_url": index_url},
-            description=raw.get("intro", ""), deps=[p["id"] for p in selected], extra=[repr(filters), repr(active)])
+    context = {"page": page, "projects": selected, "filters": filters, "active_filter": active, "all_url": index_url}
+    extra = (repr(filters), repr(active))
+    if active is None:  # the index itself shows the NGO's spending; its filtered views list projects only
+        context["ngo_spending"] = summary = money_spent.site_summary(ctx.globals_, list(ctx.projects.values()))
+        extra = money_spent.with_stamp(extra, summary)
+    ctx.add(raw, "project_index.html", "project_index", context,
+            description=raw.get("intro", ""), deps=[p["id"] for p in selected], extra=extra)
 
 
 def project_index_routes(ctx: RouteContext) -> None:
@@ -78,25 +84,61 @@ def project_page(ctx: RouteContext, raw: dict, card: dict) -> dict:
         "partners": [{"name": p["name"], "url": p.get("url") or ""} for p in raw.get("partners") or []],
         "updates": [{"date": u["date"], "title": u["title"], "text_html": u.get("text") or "",
                      "images": [b["image"] for b in n.blocks(u.get("photos"), ctx.projects)
-                                if b["type"] == "image"]}
+                                if b["type"] == "image"],
+                     "place": update_place(u),
+                     "disbursement_ids": [str(d["id"]) for d in u.get("disbursements") or [] if d and d.get("id")]}
                     for u in sorted(raw.get("updates") or [], key=lambda u: u["date"], reverse=True)],
         "breadcrumbs": [HOME_CRUMB] + ([{"title": index["title"], "url": index["url"]}] if index else []),
     })
+    page["map"] = project_map(page)
     return page
+
+
+def _coordinate(value, limit: float) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) and -limit <= value <= limit else None
+
+
+def update_place(u: dict) -> dict | None:
+    """{name, latitude, longitude} of an update, or None; a point needs both coordinates (the CMS checks it,
+    the builder does not trust it). A name alone is still shown on the timeline."""
+    name = (u.get("placeName") or "").strip()
+    lat, lon = _coordinate(u.get("latitude"), 90), _coordinate(u.get("longitude"), 180)
+    if lat is None or lon is None:
+        return {"name": name, "latitude": None, "longitude": None} if name else None
+    return {"name": name, "latitude": lat, "longitude": lon}
+
+
+def project_map(page: dict) -> dict | None:
+    """The map section: the SVG and, as its text alternative, the list of its numbered places."""
+    lat, lon = _coordinate(page.get("latitude"), 90), _coordinate(page.get("longitude"), 180)
+    own = None
+    if lat is not None and lon is not None:
+        own = {"name": ", ".join(x for x in (page.get("region"), page.get("country_name")) if x) or page["title"],
+               "latitude": lat, "longitude": lon}
+    places = [u["place"] for u in reversed(page["updates"])  # oldest first: the numbers follow the story
+              if u["place"] and u["place"]["latitude"] is not None]
+    points = site_map.map_points(own, places)
+    if not places:
+        return None  # the project's own point alone is the header's place line
+    return {"svg": site_map.svg(points, f"Carte des lieux du projet « {page['title']} »"), "points": points}
 
 
 def project_routes(ctx: RouteContext) -> None:
     index_id = str(ctx.pages.project_index["id"]) if ctx.pages.project_index else None
     # A completed project takes no gift: its page sends visitors to a few projects under way instead.
     under_way = sorted((p for p in ctx.open_projects if p["status"] == "active"), key=lambda p: not p["featured"])
+    spending_rows = {r.get("slug"): r for r in ctx.globals_.get("projectSpending") or [] if r}
     wall = walls(ctx.globals_)
     for raw in ctx.pages.projects:
         card = ctx.projects[str(raw["id"])]
         page = ctx.norm.cached("page", raw, lambda: project_page(ctx, raw, card), refs=[index_id])
         page.update({k: card[k] for k in ("raised", "donors")})  # the card's figures are this build's
+        spending = money_spent.project_spending(spending_rows.get(card["slug"]), ctx.norm.media)
+        page = dict(page, spending=spending, updates=money_spent.with_funding(page["updates"], spending))
         current = ([p for p in under_way if p["slug"] != card["slug"]][:RELATED_WHEN_COMPLETED]
                    if card["status"] == "completed" else [])
         names = wall.get(card["slug"], [])  # its donor wall: in `extra`, so a change re-renders the page
         ctx.add(raw, "project.html", "project", {"page": page, "current_projects": current, "wall": names},
                 image=card["hero"], description=card["summary"],
-                deps=tuple(ctx.norm.refs_of[str(raw["id"])]) + tuple(p["id"] for p in current), extra=[repr(names)])
+                deps=tuple(ctx.norm.refs_of[str(raw["id"])]) + tuple(p["id"] for p in current),
+                extra=money_spent.with_stamp((repr(names),), spending))
