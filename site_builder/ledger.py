@@ -176,10 +176,13 @@ pseudonyme n'apparaît que si le donateur l'a choisi pour le mur des donateurs.<
 (format C2SP « checkpoint »). Toutes les versions signées restent publiées : chacun peut vérifier qu'aucune
 écriture n'a été retirée ni changée.</p>
 <h2>Vérifier en une commande</h2>
-<pre>python -m site_builder verify-ledger {html.escape(site)}</pre>
-<p>ou, sans notre code, avec Python et la bibliothèque <code>cryptography</code> :
-<code>python verify_ledger.py {html.escape(site)} --reference R-…</code> (la référence est imprimée sur votre
-courriel de remerciement et votre reçu).</p>
+<p>Téléchargez <a href="verify_ledger.py" download>verify_ledger.py</a> (un seul fichier : Python 3 et la
+bibliothèque <code>cryptography</code> suffisent), puis :</p>
+<div class="table-wrap"><pre>python verify_ledger.py {html.escape(site)}</pre></div>
+<p>Pour retrouver votre don, ajoutez sa référence (imprimée sur votre courriel de remerciement et sur votre
+reçu fiscal) :</p>
+<div class="table-wrap"><pre>python verify_ledger.py {html.escape(site)} --reference R-…</pre></div>
+<p>Depuis le code de la plateforme, la même vérification : <code>python -m site_builder verify-ledger</code>.</p>
 <h2>État du registre</h2>
 <p>Écritures : <strong data-ledger-size="{ledger.size}">{ledger.size}</strong>.
 Fichiers : <a href="entries.jsonl">entries.jsonl</a>, <a href="checkpoint">checkpoint</a>,
@@ -200,12 +203,12 @@ def project_html(slug: str, entries: list[dict], info: dict, css: str = "") -> s
     back = f'<p><a href="{html.escape(info["url"])}">Page du projet</a></p>' if info.get("url") else ""
     return _page(f"Registre : {title}", f"""<h1>Registre public : {html.escape(title)}</h1>
 <p><a href="../">Tout le registre</a></p>{back}
-<table>
+<div class="table-wrap"><table>
 <thead><tr><th>N°</th><th>Jour</th><th>Nature</th><th>Montant</th><th>Référence</th><th>Donateur</th></tr></thead>
 <tbody>
 {rows}
 </tbody>
-</table>""", css)
+</table></div>""", css)
 
 
 def _write(folder: Path, relative: str, text: str) -> str:
@@ -227,6 +230,9 @@ def stage(ledger: LedgerPull, staging: Path, out: Path | None, site_data, base_u
     if ledger.full:
         written.append(_write(staging, "entries.jsonl", "".join(line + "\n" for line in ledger.lines)))
         written.append(_write(staging, "cle.txt", ledger.key + "\n"))
+        # The verifier itself, so a reader needs nothing from us but this site (standard library + cryptography)
+        written.append(_write(staging, "verify_ledger.py", Path(__file__).with_name("verify_ledger.py")
+                              .read_text(encoding="utf-8")))
     elif not ledger.lines and not ledger.checkpoints:
         return [], sizes
     for size, note in ledger.checkpoints:

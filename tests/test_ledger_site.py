@@ -80,6 +80,19 @@ def test_the_full_build_publishes_a_log_that_verifies(site):
     assert "Zoé" not in (site.out / LEDGER / "entries.jsonl").read_text()
     page = (folder / "index.html").read_text()
     assert "verify-ledger" in page and "Registre public" in page and tlog.parse_vkey((folder / "cle.txt").read_text())
+    assert 'href="verify_ledger.py"' in page
+
+
+def test_the_published_verifier_runs_alone_on_the_published_site(site, tmp_path):
+    """A reader downloads verify_ledger.py from the site and runs it with nothing of ours on the path."""
+    script = site.out / LEDGER / "verify_ledger.py"
+    assert script.read_text(encoding="utf-8") == Path(tlog.__file__).read_text(encoding="utf-8")
+    alone = tmp_path / "verify_ledger.py"
+    alone.write_bytes(script.read_bytes())
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DJANGO_SETTINGS_MODULE")}
+    done = subprocess.run([sys.executable, "-I", str(alone), str(site.out)], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.startswith("OK:"), done.stdout + done.stderr
 
 
 def test_an_incremental_build_appends_and_touches_no_other_ledger_page(site):
