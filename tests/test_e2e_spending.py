@@ -1,4 +1,4 @@
-"""A project page with money spent, proofs and the map, built from a real CMS and read in Chromium.
+"""A project page with money spent, proofs, the map and the donor wall, built from a real CMS and read in Chromium.
 
 The CMS is the demo's, with disbursements recorded and approved through cms/transparency's own workflow
 (four eyes: recorded by one account, approved by another), a proof document and a proof photo, one
@@ -61,6 +61,14 @@ workflow.approve(reversal, checker)
 update = project.updates.get(title__startswith="L'eau jaillit")
 update.disbursements.add(big)
 update.save()
+from django.utils import timezone
+from cms.donations.models import Donation, LedgerEntry
+for n, (wall_name, hidden) in enumerate([("Mariam du quartier", False), ("Nom masqué par l'équipe", True)]):
+    gift = Donation.objects.create(project=project, project_slug=project.slug, amount=3000, currency="EUR",
+                                   status="succeeded", public_wall=True, wall_name=wall_name, wall_hidden=hidden,
+                                   donor_name="Mariam Diop")
+    LedgerEntry.objects.create(donation=gift, kind="payment", amount=3000, currency="EUR", project=project,
+                               project_slug=project.slug, stripe_object=f"pi_wall_{n}", occurred_at=timezone.now())
 from django.db.models import Sum
 spent_eur = Disbursement.objects.approved().filter(currency="EUR").aggregate(t=Sum("amount"))["t"]
 print(big.pk, twice.pk, reversal.pk, spent_eur)
@@ -118,6 +126,10 @@ def test_a_project_page_with_spending_proofs_and_map_at_360px(spending_site, pag
     assert any("Forage de Ndiobène" in p for p in places) and any("Le projet" in p for p in places)
     funded.click()
     assert page.evaluate("location.hash") == f"#depense-{big}"
+    # the donor wall: the name the donor typed for it, never the hidden one nor their full name
+    wall = page.locator("[data-donor-wall]")
+    assert wall.is_visible() and "Mariam du quartier" in wall.inner_text()
+    assert "masqué" not in wall.inner_text() and "Mariam Diop" not in page.content()
     # nothing from another host, nothing wider than the screen
     assert [u for u in requests_seen if urlsplit(u).netloc != urlsplit(site).netloc] == []
     assert page.evaluate(LAYOUT_PROBLEMS_JS) == []
