@@ -137,9 +137,9 @@ def stream_json(stream) -> list[dict]:
     return items
 
 
+
 def json_field(name: str):
-    """The GraphQL field `<name>Json` (GenericScalar) beside the typed StreamField `<name>`; the model gets the
-    method `<name>_json` from `StreamJsonMixin`."""
+    """The GraphQL field `<name>Json` (GenericScalar) beside the typed StreamField `<name>`."""
     from graphene.types.generic import GenericScalar
     from grapple.models import GraphQLField
 
@@ -148,11 +148,40 @@ def json_field(name: str):
                                     "(cms/api/stream_json.py): one field instead of one per block and value.")
 
 
-class StreamJsonMixin:
-    """`body_json` / `photos_json` for the models whose StreamField the builder pulls (see `json_field`)."""
+def _resolver(name: str):
+    def resolve(self, info=None, **kwargs):
+        return stream_json(getattr(self, name))
 
-    def body_json(self, info=None, **kwargs):
-        return stream_json(self.body)
+    resolve.__name__ = f"{name}_json"
+    return resolve
 
-    def photos_json(self, info=None, **kwargs):
-        return stream_json(self.photos)
+
+def _streamfield_name(entry) -> str | None:
+    """The field a `GraphQLStreamfield(name)` entry of `graphql_fields` exposes (grapple's entry is a closure
+    over `field_name`, read without calling it), None for any other entry."""
+    import inspect
+
+    if callable(entry) and entry.__qualname__.startswith("GraphQLStreamfield."):
+        return inspect.getclosurevars(entry).nonlocals.get("field_name")
+    return None
+
+
+def install() -> None:
+    """Give every model that exposes a StreamField in GraphQL its JSON twin (`bodyJson` beside `body`), before
+    grapple builds the schema (cms.api's AppConfig.ready runs before grapple's, which comes last in
+    INSTALLED_APPS). Declared here rather than on the models: content never depends on the API
+    (tests/test_layout.py), and a StreamField added to a model later gets its twin without anyone remembering."""
+    from django.apps import apps
+    from wagtail.fields import StreamField
+
+    for model in apps.get_models():
+        entries = list(model.__dict__.get("graphql_fields") or ())
+        exposed = {_streamfield_name(entry) for entry in entries} - {None}
+        streams = [f.name for f in model._meta.local_fields if isinstance(f, StreamField) and f.name in exposed]
+        present = {getattr(entry, "field_name", None) for entry in entries}  # install() twice adds nothing
+        streams = [name for name in streams if f"{name}_json" not in present]
+        twins = [json_field(name) for name in streams]
+        if twins:
+            model.graphql_fields = entries + twins
+            for name in streams:
+                setattr(model, f"{name}_json", _resolver(name))

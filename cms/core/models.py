@@ -14,7 +14,6 @@ from wagtail.fields import StreamField
 from wagtail.models import Orderable, Page, Site
 from wagtail.search import index
 
-from cms.api.stream_json import StreamJsonMixin, json_field
 from cms.core.preview import SitePreviewMixin
 from .blocks import BodyBlock, StandardBodyBlock
 from .forms import SiteSettingsForm
@@ -53,7 +52,7 @@ class PublicSiteURLMixin:
         return self.get_full_url(request=request)
 
 
-class HomePage(StreamJsonMixin, PublicSiteURLMixin, SitePreviewMixin, Page):
+class HomePage(PublicSiteURLMixin, SitePreviewMixin, Page):
     intro = models.TextField(_("accroche"), max_length=400,
                              help_text=_("Deux phrases au plus, affichées sur l'image d'accueil."))
     hero_image = models.ForeignKey("multimedia.CustomImage", verbose_name=_("image d'accueil"),
@@ -64,7 +63,6 @@ class HomePage(StreamJsonMixin, PublicSiteURLMixin, SitePreviewMixin, Page):
     search_fields = Page.search_fields + [index.SearchField("intro")]
     graphql_fields = [
         GraphQLString("intro", required=True), GraphQLImage("hero_image"), GraphQLStreamfield("body"),
-        json_field("body"),
     ]
 
     max_count_per_parent = 1
@@ -88,13 +86,13 @@ class IndexPage(PublicSiteURLMixin, SitePreviewMixin, Page):
         abstract = True
 
 
-class StandardPage(StreamJsonMixin, PublicSiteURLMixin, SitePreviewMixin, Page):
+class StandardPage(PublicSiteURLMixin, SitePreviewMixin, Page):
     intro = models.TextField(_("introduction"), max_length=600, blank=True)
     body = StreamField(StandardBodyBlock(), verbose_name=_("contenu"))
 
     content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("body")]
     search_fields = Page.search_fields + [index.SearchField("intro"), index.SearchField("body")]
-    graphql_fields = [GraphQLString("intro"), GraphQLStreamfield("body"), json_field("body")]
+    graphql_fields = [GraphQLString("intro"), GraphQLStreamfield("body")]
 
     parent_page_types = ["core.HomePage", "core.StandardPage"]
     subpage_types = ["core.StandardPage"]

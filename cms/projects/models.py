@@ -31,7 +31,6 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
-from cms.api.stream_json import StreamJsonMixin, json_field
 from cms.core.blocks import BodyBlock, UpdatePhotosBlock
 from cms.core.models import IndexPage, PublicSiteURLMixin
 from cms.core.preview import SitePreviewMixin
@@ -100,7 +99,7 @@ class ProjectIndexPage(IndexPage):
         verbose_name = _("liste des projets")
 
 
-class ProjectPage(StreamJsonMixin, PublicSiteURLMixin, SitePreviewMixin, Page):
+class ProjectPage(PublicSiteURLMixin, SitePreviewMixin, Page):
     STATUS_CHOICES = [("planned", _("En préparation")), ("active", _("En cours")), ("completed", _("Réalisé"))]
 
     summary = models.TextField(_("résumé"), max_length=400,
@@ -175,7 +174,6 @@ class ProjectPage(StreamJsonMixin, PublicSiteURLMixin, SitePreviewMixin, Page):
         GraphQLCollection(GraphQLForeignKey, "suggested_amounts", "projects.SuggestedAmount"),
         GraphQLCollection(GraphQLForeignKey, "budget_lines", "projects.BudgetLine"),
         GraphQLStreamfield("body"),
-        json_field("body"),
         GraphQLCollection(GraphQLForeignKey, "gallery_images", "projects.ProjectGalleryImage"),
         GraphQLCollection(GraphQLSnippet, "partners", "projects.Partner"),
         GraphQLCollection(GraphQLForeignKey, "updates", "projects.ProjectUpdate"),
@@ -257,7 +255,7 @@ class UpdateDisbursement(graphene.ObjectType):
     id = graphene.ID(required=True)
 
 
-class ProjectUpdate(StreamJsonMixin, Orderable, ClusterableModel):
+class ProjectUpdate(Orderable, ClusterableModel):
     """A dated news item from the field: what was done, with photos. Shown newest first."""
 
     page = ParentalKey(ProjectPage, related_name="updates", on_delete=models.CASCADE)
@@ -288,7 +286,6 @@ class ProjectUpdate(StreamJsonMixin, Orderable, ClusterableModel):
     graphql_fields = [GraphQLString("date", required=True), GraphQLString("title", required=True),
                       GraphQLRichText("text", required=True), GraphQLStreamfield("photos"),
                       GraphQLString("place_name"), GraphQLFloat("latitude"), GraphQLFloat("longitude"),
-                      json_field("photos"),
                       GraphQLField("disbursements", UpdateDisbursement, is_list=True, required=True,
                                    source="public_disbursements",
                                    description="The approved disbursements of this project the update shows.")]

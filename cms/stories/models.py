@@ -13,7 +13,6 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
-from cms.api.stream_json import StreamJsonMixin, json_field
 from cms.core.blocks import BodyBlock
 from cms.core.models import IndexPage, PublicSiteURLMixin
 from cms.core.preview import SitePreviewMixin
@@ -30,7 +29,7 @@ class StoryTag(TaggedItemBase):
     content_object = ParentalKey("stories.StoryPage", related_name="tagged_items", on_delete=models.CASCADE)
 
 
-class StoryPage(StreamJsonMixin, PublicSiteURLMixin, SitePreviewMixin, Page):
+class StoryPage(PublicSiteURLMixin, SitePreviewMixin, Page):
     date = models.DateField(_("date"), default=dt.date.today)
     author = models.CharField(_("auteur"), max_length=120)
     hero_image = models.ForeignKey("multimedia.CustomImage", verbose_name=_("image principale"),
@@ -58,7 +57,6 @@ class StoryPage(StreamJsonMixin, PublicSiteURLMixin, SitePreviewMixin, Page):
         GraphQLImage("hero_image"),
         GraphQLString("intro", required=True),
         GraphQLStreamfield("body"),
-        json_field("body"),
         GraphQLCollection(GraphQLPage, "related_projects", source="published_related_projects"),
         GraphQLTag("tags"),
     ]
