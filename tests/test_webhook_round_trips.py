@@ -247,7 +247,7 @@ def _verified(payload: bytes) -> dict:
     return json.loads(payload)
 
 
-@pytest.mark.skipif(not PG, reason="the one-statement path is PostgreSQL's")
+@pytest.mark.postgresql  # the one-statement path is PostgreSQL's (deselected on SQLite)
 @pytest.mark.parametrize("first", ["commits", "rolls back"])
 def test_a_redelivery_while_the_first_is_in_flight(deliver, first):
     payload = _verified(event("payment_intent.succeeded", payment_intent("pi_flight"), event_id="evt_flight"))
@@ -267,7 +267,7 @@ def test_a_redelivery_while_the_first_is_in_flight(deliver, first):
     assert StripeEvent.objects.filter(id="evt_flight").count() == 1
 
 
-@pytest.mark.skipif(not PG, reason="the one-statement path is PostgreSQL's")
+@pytest.mark.postgresql  # the one-statement path is PostgreSQL's (deselected on SQLite)
 def test_a_donation_written_after_the_statements_snapshot_is_the_one_recorded(deliver):
     """Another event of the same gift inserts its donation while this statement runs: the statement's
     snapshot does not see it, its INSERT waits on the id, then ON CONFLICT DO UPDATE uses the newest row."""
@@ -297,7 +297,7 @@ def test_a_donation_written_after_the_statements_snapshot_is_the_one_recorded(de
     assert tasks("thank_for_payment") == [{"args": [entry.pk], "kwargs": {}}]
 
 
-@pytest.mark.skipif(not PG, reason="the one-statement path is PostgreSQL's")
+@pytest.mark.postgresql  # the one-statement path is PostgreSQL's (deselected on SQLite)
 def test_twelve_threads_delivering_one_new_event_record_it_once(deliver):
     payload = _verified(event("invoice.paid", invoice("in_many", "sub_many",
                                                       parent={"subscription_details": {"metadata": {

@@ -22,11 +22,6 @@ class ProjectPageForm(WagtailAdminPageForm):
                 form.fields["disbursements"].queryset = allowed
                 form.fields["disbursements"].label_from_instance = disbursement_label
 
-
-def disbursement_label(d) -> str:
-    from vda_base.money import money
-
-    return f"{d.date:%d/%m/%Y} · {money(d.amount, d.currency, always_decimals=True)} · {d.description[:80]}"
     def clean(self):
         cleaned = super().clean()
         goal = cleaned.get("goal_amount")
@@ -39,3 +34,9 @@ def disbursement_label(d) -> str:
                     "Le total des postes du budget (%(total)s) dépasse l'objectif de collecte (%(goal)s) : "
                     "ajustez l'un ou l'autre.") % {"total": total, "goal": goal})
         return cleaned
+
+
+def disbursement_label(d) -> str:
+    from vda_base.money import money
+
+    return f"{d.date:%d/%m/%Y} · {money(d.amount, d.currency, always_decimals=True)} · {d.description[:80]}"
