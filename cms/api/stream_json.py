@@ -32,15 +32,11 @@ class NotPublic(Exception):
     """A block's required image or document is not public: the block is null."""
 
 
-def not_public() -> NotPublic:
-    return NotPublic()
-
-
 def image_json(image, *, required: bool) -> dict | None:
     """The builder's `Img` fragment: id alt credit width height siteRenditions."""
     if image is None or not visibility.visible(image):
         if required:
-            raise not_public()
+            raise NotPublic
         return None
     return {"id": str(image.pk), "alt": image.default_alt_text, "credit": image.credit,
             "width": image.width, "height": image.height, "siteRenditions": image.site_renditions()}
@@ -88,7 +84,7 @@ def cta(block, value) -> dict:
 def document(block, value) -> dict:
     doc = value.get("document")
     if doc is None or not visibility.visible(doc):
-        raise not_public()
+        raise NotPublic
     return {"documentTitle": value.get("title"), "fileUrl": block.file_url(None, value),
             "document": {"title": doc.title, "fileSize": doc.file_size, "file": doc.file.name}}
 
